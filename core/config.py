@@ -1,0 +1,75 @@
+"""One settings object for every process, read from the environment and an optional `.env`.
+
+The defaults are the embedded demo: a SQLite file, the local Meta sandbox and the
+offline extractor. Setting the real values (DATABASE_URL, META_*, INSTAGRAM_*,
+OPENAI_*, GEMINI_*) switches to the real services.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Database
+    database_url: str = Field(default=f"sqlite:///{PROJECT_ROOT / 'data' / 'catalog_sync.db'}")
+
+    # Where our own copies of post images live (see core/media.py).
+    media_dir: Path = PROJECT_ROOT / "data" / "media"
+
+    # Public addresses of our own processes, used to build links and redirects.
+    app_base_url: str = "http://localhost:8501"
+    webhook_base_url: str = "http://localhost:8701"
+
+    # Meta: Instagram API with Facebook Login (host graph.facebook.com)
+    meta_app_id: str = "sandbox-fb-app"
+    meta_app_secret: str = "sandbox-fb-secret"
+    meta_webhook_verify_token: str = "sandbox-verify-token"
+    meta_graph_url: str = "http://127.0.0.1:8700"
+    meta_dialog_url: str = "http://127.0.0.1:8700"
+
+    # Meta: Instagram API with Instagram Login (host graph.instagram.com)
+    instagram_app_id: str = "sandbox-ig-app"
+    instagram_app_secret: str = "sandbox-ig-secret"
+    instagram_graph_url: str = "http://127.0.0.1:8700"
+    instagram_api_url: str = "http://127.0.0.1:8700"
+    instagram_dialog_url: str = "http://127.0.0.1:8700"
+
+    meta_api_version: str = "v25.0"
+    # Which login flows the Connect page offers: "facebook", "instagram" or both.
+    login_flows: list[str] = ["facebook", "instagram"]
+
+    # Token vault: comma-separated Fernet keys; the first one encrypts.
+    # The default is a fixed demo key so `make run` works without set-up;
+    # production must set its own.
+    token_encryption_keys: str = "Y2F0YWxvZy1zeW5jLWRlbW8ta2V5LW5vdC1zZWNyZXQ="
+
+    # AI extraction (unset keys mean the offline extractor only)
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    gemini_api_key: str | None = None
+    gemini_base_url: str | None = None
+    gemini_model: str = "gemini-2.5-flash"
+    ai_requests_per_minute: int = 120
+    ai_max_concurrency: int = 8
+
+    # Drafts
+    draft_lifetime_days: int = 7
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

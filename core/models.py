@@ -1,0 +1,292 @@
+"""The data model: SQLAlchemy 2.0 typed ORM.
+
+The seed plan's five tables (`instagram_connection`, `product`, `product_draft`,
+`instagram_sync_history`, `instagram_webhook_event`) are the contract; `seller_profile`
+and `store` are minimal versions of Vendly's own; `app_user` adds login and roles.
+JSON columns are JSONB on PostgreSQL, timestamps are timezone-aware UTC, ids are
+prefixed text. Every schema change here needs a migration in `migrations/versions`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from core.clock import utcnow
+
+# Alembic's recommended naming convention, so constraints have stable names on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# JSONB on PostgreSQL, JSON elsewhere.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC timestamp on every backend.
+
+    SQLite stores no offset, so values read back are naive; this re-attaches UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC")
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            from datetime import timezone
+
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
+
+Money = Numeric(14, 2)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSONType, list[Any]: JSONType}
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
+
+
+# --- Vendly's own tables, minimal versions -------------------------------------------------
+
+
+class AppUser(TimestampMixin, Base):
+    """A person who logs in: Vendly ops staff, or a pilot seller bound to one store."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))  # "ops" | "seller"
+    store_id: Mapped[str | None] = mapped_column(ForeignKey("store.id"))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    last_login_at: Mapped[datetime | None]
+
+
+class SellerProfile(Base):
+    __tablename__ = "seller_profile"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    # Vendly's own user id (not our app_user, which only holds logins for this app).
+    user_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    business_name: Mapped[str] = mapped_column(String(200))
+    instagram_connected: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    ig_business_account_id: Mapped[str | None] = mapped_column(String(64))
+    fb_page_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class Store(Base):
+    __tablename__ = "store"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seller_id: Mapped[str] = mapped_column(ForeignKey("seller_profile.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    default_currency: Mapped[str] = mapped_column(String(3), default="KES", server_default="KES")
+    # e.g. {"instagram": {"connected": true, "username": "...", "connection_id": "igc_..."}}
+    social_source: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Per-store behaviour switches (auto-approve threshold, product status on approval, ...).
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# --- The seed plan's five tables --------------------------------------------------------------
+
+
+class InstagramConnection(TimestampMixin, Base):
+    """One store's link to one Instagram professional account, with its encrypted token."""
+
+    __tablename__ = "instagram_connection"
+    __table_args__ = (
+        UniqueConstraint("store_id"),
+        Index("ix_instagram_connection_ig_user_id", "ig_user_id"),
+        Index("ix_instagram_connection_status", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # igc_...
+    store_id: Mapped[str] = mapped_column(ForeignKey("store.id"))
+    seller_id: Mapped[str] = mapped_column(ForeignKey("seller_profile.id"))
+    login_flow: Mapped[str] = mapped_column(String(16))  # "facebook" | "instagram"
+    ig_user_id: Mapped[str] = mapped_column(String(64))
+    ig_username: Mapped[str | None] = mapped_column(String(100))
+    ig_profile_picture_url: Mapped[str | None] = mapped_column(Text)
+    fb_page_id: Mapped[str | None] = mapped_column(String(64))
+    # MultiFernet ciphertext bound to this row's id (core/security.py); never the token in clear.
+    access_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    token_expires_at: Mapped[datetime | None]
+    token_refreshed_at: Mapped[datetime | None]
+    data_access_expires_at: Mapped[datetime | None]
+    scopes: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active|expired|revoked|error
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[datetime | None]
+    webhook_subscribed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    webhook_subscribed_at: Mapped[datetime | None]
+    connected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_synced_at: Mapped[datetime | None]
+    last_validated_at: Mapped[datetime | None]
+
+
+class Product(TimestampMixin, Base):
+    __tablename__ = "product"
+    __table_args__ = (
+        UniqueConstraint("store_id", "slug"),
+        Index("ix_product_store_id_status", "store_id", "status"),
+        Index("ix_product_source_external_id", "source_type", "source_external_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # prd_...
+    store_id: Mapped[str] = mapped_column(ForeignKey("store.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(220))
+    description: Mapped[str | None] = mapped_column(Text)
+    price: Mapped[Decimal | None] = mapped_column(Money)
+    compare_at_price: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    category: Mapped[str | None] = mapped_column(String(64))
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    variants: Mapped[list[Any]] = mapped_column(default=list)
+    images: Mapped[list[Any]] = mapped_column(default=list)  # media-store keys
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active|draft|hidden
+    source_type: Mapped[str] = mapped_column(String(16), default="manual")  # manual|instagram
+    source_external_id: Mapped[str | None] = mapped_column(String(64))
+    source_permalink: Mapped[str | None] = mapped_column(Text)
+    source_caption: Mapped[str | None] = mapped_column(Text)
+    source_imported_at: Mapped[datetime | None]
+    source_deleted_at: Mapped[datetime | None]
+    # Set when a person changes the product in Vendly after import (edit sync uses it).
+    vendly_edited_at: Mapped[datetime | None]
+
+
+class ProductDraft(TimestampMixin, Base):
+    """One Instagram post read by the extractor, waiting for a person's decision."""
+
+    __tablename__ = "product_draft"
+    __table_args__ = (
+        UniqueConstraint("ig_media_id"),
+        Index("ix_product_draft_store_id_status", "store_id", "status"),
+        Index("ix_product_draft_store_id_confidence", "store_id", "confidence"),
+        Index("ix_product_draft_status_expires_at", "status", "expires_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # draft_...
+    store_id: Mapped[str] = mapped_column(ForeignKey("store.id"))
+    connection_id: Mapped[str | None] = mapped_column(ForeignKey("instagram_connection.id"))
+    ig_media_id: Mapped[str] = mapped_column(String(64))
+    ig_media_type: Mapped[str] = mapped_column(String(32))
+    ig_permalink: Mapped[str | None] = mapped_column(Text)
+    ig_caption: Mapped[str | None] = mapped_column(Text)
+    ig_timestamp: Mapped[datetime | None]
+    ig_media_urls: Mapped[list[Any]] = mapped_column(default=list)  # Instagram's signed addresses
+    images: Mapped[list[Any]] = mapped_column(default=list)  # our own copies (media-store keys)
+    extracted_data: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the AI's output, kept
+    seller_edits: Mapped[dict[str, Any]] = mapped_column(default=dict)  # a person's changes
+    confidence: Mapped[float | None] = mapped_column(Float)
+    extractor: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    rejection_reason: Mapped[str | None] = mapped_column(String(32))
+    rejection_note: Mapped[str | None] = mapped_column(Text)
+    product_id: Mapped[str | None] = mapped_column(ForeignKey("product.id"))
+    auto_approved: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    expires_at: Mapped[datetime]
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by: Mapped[str | None] = mapped_column(String(40))  # app_user id, or "auto"
+    source_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    sync_history_id: Mapped[str | None] = mapped_column(String(40))
+
+
+class InstagramSyncHistory(Base):
+    """One scan, poll or sync run, with its progress figures (the UI polls this row)."""
+
+    __tablename__ = "instagram_sync_history"
+    __table_args__ = (
+        Index("ix_instagram_sync_history_store_id_started_at", "store_id", "started_at"),
+        Index("ix_instagram_sync_history_status", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # sync_...
+    store_id: Mapped[str] = mapped_column(ForeignKey("store.id"))
+    connection_id: Mapped[str | None] = mapped_column(ForeignKey("instagram_connection.id"))
+    sync_type: Mapped[str] = mapped_column(String(32))  # bulk_import|incremental_sync|webhook|...
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    posts_found: Mapped[int] = mapped_column(Integer, default=0)
+    posts_processed: Mapped[int] = mapped_column(Integer, default=0)
+    drafts_created: Mapped[int] = mapped_column(Integer, default=0)
+    products_updated: Mapped[int] = mapped_column(Integer, default=0)
+    posts_skipped: Mapped[int] = mapped_column(Integer, default=0)
+    posts_failed: Mapped[int] = mapped_column(Integer, default=0)
+    api_calls_used: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[Any]] = mapped_column(default=list)
+    requested_by: Mapped[str | None] = mapped_column(String(40))
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    started_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+
+
+class InstagramWebhookEvent(Base):
+    """One update from one webhook delivery, stored before we answer Meta."""
+
+    __tablename__ = "instagram_webhook_event"
+    __table_args__ = (
+        UniqueConstraint("dedup_key"),
+        Index("ix_instagram_webhook_event_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_instagram_webhook_event_ig_user_id", "ig_user_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # whe_...
+    dedup_key: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str | None] = mapped_column(String(32))
+    field: Mapped[str | None] = mapped_column(String(64))
+    ig_user_id: Mapped[str | None] = mapped_column(String(64))
+    media_id: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None]
+    store_id: Mapped[str | None] = mapped_column(ForeignKey("store.id"))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    processed_at: Mapped[datetime | None]
