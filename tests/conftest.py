@@ -20,6 +20,10 @@ from core.db import make_engine
 from core.migrate import upgrade_to_head
 from core.models import Base
 
+pytest_plugins = [
+    # Each area that needs a live local server registers its fixture module here.
+]
+
 PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

@@ -1,0 +1,85 @@
+"""The page's context: the logged-in actor, the chosen store, and a database session.
+
+Pages stay thin: they ask this module who is acting and for which store, then
+call core.services, which enforce the scoping themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from core.config import get_settings
+from core.db import get_engine, session_factory
+from core.errors import CatalogSyncError
+from core.security import Actor
+from core.services.stores import list_stores
+
+ACTOR_KEY = "actor"
+STORE_KEY = "store_id"
+
+
+@st.cache_resource
+def _sessions(database_url: str):
+    return session_factory(get_engine(database_url))
+
+
+@contextmanager
+def db_session() -> Iterator[Session]:
+    """A session for one interaction; rolled back unless the page commits."""
+    session = _sessions(get_settings().database_url)()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+def current_actor() -> Actor | None:
+    return st.session_state.get(ACTOR_KEY)
+
+
+def require_actor() -> Actor:
+    actor = current_actor()
+    if actor is None:
+        st.stop()
+    return actor
+
+
+def store_picker(actor: Actor) -> str | None:
+    """Ops choose a store in the sidebar; a seller always acts on their own store."""
+    if not actor.is_ops:
+        st.session_state[STORE_KEY] = actor.store_id
+        return actor.store_id
+    with db_session() as session:
+        stores = [(s.id, s.name) for s in list_stores(session, actor)]
+    if not stores:
+        st.sidebar.info("No stores yet. Create one on the Stores page.")
+        st.session_state[STORE_KEY] = None
+        return None
+    names = dict(stores)
+    ids = [store_id for store_id, _ in stores]
+    chosen = st.session_state.get(STORE_KEY)
+    index = ids.index(chosen) if chosen in ids else 0
+    store_id = st.sidebar.selectbox(
+        "Store", ids, index=index, format_func=names.get, key="store_picker"
+    )
+    st.session_state[STORE_KEY] = store_id
+    return store_id
+
+
+def selected_store_id() -> str | None:
+    return st.session_state.get(STORE_KEY)
+
+
+def show_error(error: Exception) -> None:
+    """A readable message for errors the services raise on purpose; a generic one otherwise."""
+    if isinstance(error, CatalogSyncError):
+        st.error(str(error))
+        for field, problem in getattr(error, "errors", {}).items():
+            st.caption(f"{field}: {problem}")
+    else:
+        st.error("Something went wrong. The error was logged; please try again.")
