@@ -1,8 +1,14 @@
 """The `catalog-sync` command. Each area adds its sub-commands from its own module here."""
 
+import importlib
+
 import click
 
-from cli import database
+# One module per area; each exposes a COMMANDS list. Add a module name to register it.
+COMMAND_MODULES = [
+    "cli.database",
+    "cli.run",
+]
 
 
 @click.group(help="Catalog Sync: Instagram posts into Vendly catalog products.")
@@ -10,5 +16,6 @@ def main() -> None:
     pass
 
 
-for command in database.COMMANDS:
-    main.add_command(command)
+for _module_name in COMMAND_MODULES:
+    for _command in importlib.import_module(_module_name).COMMANDS:
+        main.add_command(_command)

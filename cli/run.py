@@ -1,0 +1,123 @@
+"""`catalog-sync run`: set up the demo and start every process, stopping them all on Ctrl-C.
+
+Processes: the local Meta sandbox, the webhook sidecar, one worker and the Streamlit UI.
+On the embedded defaults (SQLite, sandbox, offline extractor) no keys or network are needed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+import requests
+
+from core.config import PROJECT_ROOT, get_settings
+from core.migrate import upgrade_to_head
+
+DEMO_OPS_EMAIL = "ops@vendly.demo"
+DEMO_OPS_PASSWORD = "catalog-sync-demo"
+
+
+def _catalog_sync(*args: str) -> list[str]:
+    return [sys.executable, "-m", "cli", *args]
+
+
+def _wait_until_up(url: str, name: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.3)
+    raise click.ClickException(f"{name} did not start within {seconds:.0f} s ({url})")
+
+
+def _has_command(name: str) -> bool:
+    from cli import main
+
+    return name in main.commands
+
+
+@click.command(help="Set up the demo and start the sandbox, webhook sidecar, worker and UI.")
+@click.option("--port", default=8501, show_default=True, help="Streamlit port.")
+@click.option("--sandbox-port", default=8700, show_default=True)
+@click.option("--webhook-port", default=8701, show_default=True)
+@click.option("--no-sandbox", is_flag=True, help="Use the real Meta settings instead of the sandbox.")
+def run(port: int, sandbox_port: int, webhook_port: int, no_sandbox: bool) -> None:
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+    subprocess.run(
+        _catalog_sync("create-user", "--email", DEMO_OPS_EMAIL, "--role", "ops",
+                      "--password", DEMO_OPS_PASSWORD, "--if-missing"),
+        check=True,
+    )
+    processes: list[subprocess.Popen] = []
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    try:
+        if not no_sandbox and _has_command("sandbox"):
+            sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+            webhook_url = f"http://127.0.0.1:{webhook_port}/webhooks/instagram"
+            processes.append(subprocess.Popen(
+                _catalog_sync("sandbox", "--port", str(sandbox_port), "--webhook-url", webhook_url), env=env))
+            _wait_until_up(f"{sandbox_url}/_sandbox/accounts", "the Meta sandbox")
+            if _has_command("demo-seed"):
+                seeded = subprocess.run(_catalog_sync("demo-seed", "--sandbox-url", sandbox_url),
+                                        check=True, capture_output=True, text=True, env=env)
+                _print_demo_logins(seeded.stdout)
+        if _has_command("webhook-server"):
+            processes.append(subprocess.Popen(
+                _catalog_sync("webhook-server", "--port", str(webhook_port), "--workers", "2"), env=env))
+        if _has_command("worker"):
+            processes.append(subprocess.Popen(_catalog_sync("worker"), env=env))
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
+             "--server.port", str(port), "--server.headless", "true"], env=env))
+        click.echo(
+            f"\nCatalog Sync is starting at http://localhost:{port}\n"
+            f"  ops login: {DEMO_OPS_EMAIL} / {DEMO_OPS_PASSWORD}\n"
+            "  press Ctrl-C to stop every process\n"
+        )
+        _wait_for_any_exit(processes)
+    except KeyboardInterrupt:
+        click.echo("\nstopping ...")
+    finally:
+        _stop_all(processes)
+
+
+def _print_demo_logins(output: str) -> None:
+    try:
+        seeded = json.loads(output)
+    except json.JSONDecodeError:
+        click.echo(output)
+        return
+    click.echo("Demo sellers (connected to the sandbox):")
+    for entry in seeded.get("stores", seeded if isinstance(seeded, list) else []):
+        click.echo(f"  {entry.get('email')} / {entry.get('password')}  ({entry.get('store_name')})")
+
+
+def _wait_for_any_exit(processes: list[subprocess.Popen]) -> None:
+    while all(p.poll() is None for p in processes):
+        time.sleep(0.5)
+    failed = [p for p in processes if p.poll() is not None]
+    click.echo(f"a process exited ({' '.join(map(str, failed[0].args[-3:]))}); stopping the others")
+
+
+def _stop_all(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+COMMANDS = [run]
