@@ -1,0 +1,327 @@
+"""A per-account Graph API budget that scans, polling and webhook look-ups share.
+
+Meta limits Instagram calls per app and account over a rolling 24 hours (Business
+Use Case limits: 4800 x the account's daily impressions) and reports how much is
+used in two headers after every call:
+
+    X-Business-Use-Case-Usage: {"<object-id>": [{"type": "instagram", "call_count": 28,
+                                 "total_cputime": 2, "total_time": 3,
+                                 "estimated_time_to_regain_access": 0}]}
+    X-App-Usage: {"call_count": 5, "total_cputime": 1, "total_time": 1}
+
+The figures are percentages of the budget. We cannot compute the budget ourselves
+(impressions are not returned), so the headers are the truth and our own call
+counts only turn a percentage into "calls per percent" for planning.
+
+`BudgetTracker` lives in one process; `snapshot()` / `restore()` give callers a
+JSON-able state to persist (e.g. on the connection row) so worker processes
+share what each has learned.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Mapping
+
+from core.clock import Clock, SystemClock
+
+WINDOW = timedelta(hours=24)
+BUCKET_SECONDS = 300  # call counts are kept in 5-minute buckets: at most 288 per account
+DEFAULT_HEADROOM_PCT = 90.0  # leave the last 10% for webhook look-ups and retries
+
+
+@dataclass(frozen=True)
+class UsageReading:
+    """One usage header, as percentages of the budget (0-100, may exceed 100)."""
+
+    call_count: float = 0.0
+    total_cputime: float = 0.0
+    total_time: float = 0.0
+    regain_minutes: float = 0.0
+
+    @property
+    def percent(self) -> float:
+        """Meta throttles on whichever of the three figures reaches 100 first."""
+        return max(self.call_count, self.total_cputime, self.total_time)
+
+
+def parse_business_usage(header: str | None, object_id: str | None = None) -> UsageReading | None:
+    """Read `X-Business-Use-Case-Usage`.
+
+    Prefers the entry for `object_id`; otherwise takes the highest usage among
+    all entries, since any of them throttling stops our calls. None when the
+    header is absent or unreadable (absence is not zero usage).
+    """
+    data = _json_object(header)
+    if data is None:
+        return None
+    chosen = data.get(object_id) if object_id else None
+    entries = chosen if isinstance(chosen, list) else [e for v in data.values() if isinstance(v, list) for e in v]
+    readings = [_reading(entry) for entry in entries if isinstance(entry, dict)]
+    if not readings:
+        return None
+    return max(readings, key=lambda r: (r.percent, r.regain_minutes))
+
+
+def parse_app_usage(header: str | None) -> UsageReading | None:
+    """Read `X-App-Usage` (the app-wide Platform rate limit)."""
+    data = _json_object(header)
+    return _reading(data) if data is not None else None
+
+
+def _json_object(header: str | None) -> dict[str, Any] | None:
+    if not header:
+        return None
+    try:
+        data = json.loads(header)
+    except (TypeError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _reading(entry: Mapping[str, Any]) -> UsageReading:
+    return UsageReading(
+        call_count=_number(entry.get("call_count")),
+        total_cputime=_number(entry.get("total_cputime")),
+        total_time=_number(entry.get("total_time")),
+        regain_minutes=_number(entry.get("estimated_time_to_regain_access")),
+    )
+
+
+def _number(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+@dataclass
+class AccountUsage:
+    """What we know about one account's budget. Plain data so it can be persisted."""
+
+    buckets: dict[int, int] = field(default_factory=dict)  # bucket start (epoch s) -> calls
+    usage_percent: float | None = None  # last X-Business-Use-Case-Usage figure
+    usage_at: datetime | None = None
+    calls_at_reading: int = 0  # our 24h call count when that figure was read
+    app_percent: float | None = None
+    blocked_until: datetime | None = None
+    total_calls: int = 0  # since this tracker (or its restored state) started
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "buckets": {str(k): v for k, v in self.buckets.items()},
+            "usage_percent": self.usage_percent,
+            "usage_at": self.usage_at.isoformat() if self.usage_at else None,
+            "calls_at_reading": self.calls_at_reading,
+            "app_percent": self.app_percent,
+            "blocked_until": self.blocked_until.isoformat() if self.blocked_until else None,
+            "total_calls": self.total_calls,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> AccountUsage:
+        return cls(
+            buckets={int(k): int(v) for k, v in (data.get("buckets") or {}).items()},
+            usage_percent=data.get("usage_percent"),
+            usage_at=_parse_dt(data.get("usage_at")),
+            calls_at_reading=int(data.get("calls_at_reading") or 0),
+            app_percent=data.get("app_percent"),
+            blocked_until=_parse_dt(data.get("blocked_until")),
+            total_calls=int(data.get("total_calls") or 0),
+        )
+
+
+def _parse_dt(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+class BudgetTracker:
+    """Counts calls and reads usage headers per account; answers "may I spend n calls now?".
+
+    Thread-safe. `headroom_pct` is where we stop planning new work, below Meta's
+    100% wall, so webhook look-ups and retries still fit.
+    """
+
+    def __init__(self, clock: Clock | None = None, headroom_pct: float = DEFAULT_HEADROOM_PCT):
+        self._clock = clock or SystemClock()
+        self._headroom = headroom_pct
+        self._accounts: dict[str, AccountUsage] = {}
+        self._lock = threading.Lock()
+
+    # --- recording --------------------------------------------------------
+
+    def record_call(self, account_id: str, headers: Mapping[str, str] | None = None, calls: int = 1) -> None:
+        """Count `calls` Graph calls for the account and read the usage headers of the answer."""
+        now = self._clock.now()
+        with self._lock:
+            usage = self._usage(account_id)
+            bucket = int(now.timestamp()) // BUCKET_SECONDS * BUCKET_SECONDS
+            usage.buckets[bucket] = usage.buckets.get(bucket, 0) + calls
+            usage.total_calls += calls
+            self._prune(usage, now)
+            if headers is not None:
+                self._read_headers(usage, account_id, headers, now)
+
+    def record_throttle(self, account_id: str, retry_after: float) -> None:
+        """Meta said stop: block the account until the time it gave us has passed."""
+        until = self._clock.now() + timedelta(seconds=max(0.0, retry_after))
+        with self._lock:
+            usage = self._usage(account_id)
+            if usage.blocked_until is None or until > usage.blocked_until:
+                usage.blocked_until = until
+
+    def _read_headers(self, usage: AccountUsage, account_id: str, headers: Mapping[str, str], now: datetime) -> None:
+        business = parse_business_usage(_header(headers, "X-Business-Use-Case-Usage"), account_id)
+        if business is not None:
+            usage.usage_percent = business.percent
+            usage.usage_at = now
+            usage.calls_at_reading = self._calls_in_window(usage, now)
+            if business.regain_minutes > 0:
+                usage.blocked_until = max(
+                    usage.blocked_until or now, now + timedelta(minutes=business.regain_minutes)
+                )
+        app = parse_app_usage(_header(headers, "X-App-Usage"))
+        if app is not None:
+            usage.app_percent = app.percent
+
+    # --- questions ----------------------------------------------------------
+
+    def may_spend(self, account_id: str, n: int = 1) -> bool:
+        """Whether n more calls now stay under the headroom line (and no block is in force)."""
+        return self.seconds_until_allowed(account_id, n) == 0.0
+
+    def seconds_until_allowed(self, account_id: str, n: int = 1) -> float:
+        """0 when n calls may go now; else a hint of how long to wait before asking again."""
+        now = self._clock.now()
+        with self._lock:
+            usage = self._accounts.get(account_id)
+            if usage is None:
+                return 0.0
+            self._prune(usage, now)
+            if usage.blocked_until and usage.blocked_until > now:
+                return (usage.blocked_until - now).total_seconds()
+            if (usage.app_percent or 0.0) >= self._headroom:
+                return self._oldest_bucket_expiry(usage, now)
+            projected = self._projected_percent(usage, now, n)
+            if projected is not None and projected > self._headroom:
+                return self._oldest_bucket_expiry(usage, now)
+            return 0.0
+
+    def blocked_for(self, account_id: str) -> float:
+        """Seconds left of a block Meta imposed (throttle error or regain estimate); 0 if none."""
+        now = self._clock.now()
+        with self._lock:
+            usage = self._accounts.get(account_id)
+            if usage is None or usage.blocked_until is None or usage.blocked_until <= now:
+                return 0.0
+            return (usage.blocked_until - now).total_seconds()
+
+    def remaining_calls(self, account_id: str) -> int | None:
+        """Calls we may still plan before the headroom line; None while we have no reading."""
+        now = self._clock.now()
+        with self._lock:
+            usage = self._accounts.get(account_id)
+            if usage is None or usage.usage_percent is None:
+                return None
+            per_call = self._percent_per_call(usage)
+            left = self._headroom - self._current_percent(usage, now)
+            if left <= 0:
+                return 0
+            return int(left / per_call) if per_call else None
+
+    def usage(self, account_id: str) -> AccountUsage:
+        """A copy of what we know about the account (for dashboards and persistence)."""
+        with self._lock:
+            return AccountUsage.from_json(self._usage(account_id).to_json())
+
+    def calls_in_window(self, account_id: str) -> int:
+        now = self._clock.now()
+        with self._lock:
+            usage = self._accounts.get(account_id)
+            return self._calls_in_window(usage, now) if usage else 0
+
+    def total_calls(self, account_id: str) -> int:
+        with self._lock:
+            usage = self._accounts.get(account_id)
+            return usage.total_calls if usage else 0
+
+    # --- persistence --------------------------------------------------------
+
+    def snapshot(self, account_id: str | None = None) -> dict[str, Any]:
+        """JSON-able state: of one account (`{...}`) or of all (`{account_id: {...}}`)."""
+        with self._lock:
+            if account_id is not None:
+                return self._usage(account_id).to_json()
+            return {key: value.to_json() for key, value in self._accounts.items()}
+
+    def restore(self, state: Mapping[str, Any], account_id: str | None = None) -> None:
+        """Load a state saved by `snapshot()` (same form: one account when `account_id` is given)."""
+        items = {account_id: state} if account_id is not None else dict(state)
+        with self._lock:
+            for key, value in items.items():
+                self._accounts[key] = AccountUsage.from_json(value)
+
+    # --- internals ------------------------------------------------------------
+
+    def _usage(self, account_id: str) -> AccountUsage:
+        return self._accounts.setdefault(account_id, AccountUsage())
+
+    def _prune(self, usage: AccountUsage, now: datetime) -> None:
+        horizon = (now - WINDOW).timestamp()
+        for bucket in [b for b in usage.buckets if b + BUCKET_SECONDS <= horizon]:
+            del usage.buckets[bucket]
+        if usage.usage_at and now - usage.usage_at > WINDOW:
+            usage.usage_percent, usage.usage_at, usage.calls_at_reading = None, None, 0
+
+    @staticmethod
+    def _calls_in_window(usage: AccountUsage, now: datetime) -> int:
+        return sum(usage.buckets.values())
+
+    def _percent_per_call(self, usage: AccountUsage) -> float | None:
+        if not usage.usage_percent or not usage.calls_at_reading:
+            return None
+        return usage.usage_percent / usage.calls_at_reading
+
+    def _current_percent(self, usage: AccountUsage, now: datetime) -> float:
+        """The last reading, plus our calls made since it at the observed cost per call."""
+        base = usage.usage_percent or 0.0
+        per_call = self._percent_per_call(usage)
+        since = max(0, self._calls_in_window(usage, now) - usage.calls_at_reading)
+        return base + (per_call * since if per_call else 0.0)
+
+    def _projected_percent(self, usage: AccountUsage, now: datetime, n: int) -> float | None:
+        if usage.usage_percent is None:
+            return None
+        per_call = self._percent_per_call(usage) or 0.0
+        return self._current_percent(usage, now) + per_call * n
+
+    def _oldest_bucket_expiry(self, usage: AccountUsage, now: datetime) -> float:
+        """When the oldest counted calls leave the rolling window (at least a minute)."""
+        if not usage.buckets:
+            return 60.0
+        oldest = min(usage.buckets) + BUCKET_SECONDS + WINDOW.total_seconds()
+        return max(60.0, oldest - now.timestamp())
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
+    if value is None:
+        lower = name.lower()
+        value = next((v for k, v in headers.items() if k.lower() == lower), None)
+    return value
+
+
+_shared: BudgetTracker | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_budget() -> BudgetTracker:
+    """The process-wide tracker every `GraphClient` uses unless given its own."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = BudgetTracker()
+        return _shared
