@@ -87,3 +87,8 @@ def scope_to_actor(stmt: Select, store_column, actor: Actor) -> Select:
     if allowed is None:
         return stmt
     return stmt.where(store_column.in_(allowed))
+
+
+# --- Token vault (implemented in core/token_vault.py) -----------------------------------------
+# Access tokens are encrypted at rest with MultiFernet, each ciphertext bound to its connection.
+from core.token_vault import SecretToken, TokenVault, TokenVaultError, vault_from_settings  # noqa: E402,F401
