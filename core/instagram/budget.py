@@ -278,7 +278,8 @@ class BudgetTracker:
 
     @staticmethod
     def _calls_in_window(usage: AccountUsage, now: datetime) -> int:
-        return sum(usage.buckets.values())
+        horizon = (now - WINDOW).timestamp()
+        return sum(count for bucket, count in usage.buckets.items() if bucket + BUCKET_SECONDS > horizon)
 
     def _percent_per_call(self, usage: AccountUsage) -> float | None:
         if not usage.usage_percent or not usage.calls_at_reading:

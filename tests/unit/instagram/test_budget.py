@@ -1,0 +1,137 @@
+"""The budget tracker: header parsing, counting, planning, persistence. Pure, no HTTP."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from core.clock import FrozenClock
+from core.instagram.budget import BudgetTracker, parse_app_usage, parse_business_usage
+
+START = datetime(2025, 3, 1, 12, tzinfo=timezone.utc)
+
+
+def buc(object_id="178", call_count=10, cputime=1, total_time=2, regain=0):
+    return json.dumps(
+        {
+            object_id: [
+                {
+                    "type": "instagram",
+                    "call_count": call_count,
+                    "total_cputime": cputime,
+                    "total_time": total_time,
+                    "estimated_time_to_regain_access": regain,
+                }
+            ]
+        }
+    )
+
+
+def test_business_usage_header_takes_the_highest_figure():
+    reading = parse_business_usage(buc(call_count=12, cputime=40, total_time=3, regain=5), "178")
+    assert reading.percent == 40 and reading.regain_minutes == 5
+
+
+def test_business_usage_prefers_the_named_object_else_the_worst():
+    header = json.dumps({"1": [{"call_count": 90}], "2": [{"call_count": 10}]})
+    assert parse_business_usage(header, "2").percent == 10
+    assert parse_business_usage(header, "unknown").percent == 90
+
+
+def test_missing_or_broken_headers_are_not_read_as_zero():
+    assert parse_business_usage(None) is None
+    assert parse_business_usage("not json") is None
+    assert parse_business_usage("[]") is None
+    assert parse_app_usage('{"call_count": 7, "total_time": 9}').percent == 9
+
+
+def test_counts_calls_per_account():
+    tracker = BudgetTracker(FrozenClock(START))
+    tracker.record_call("a")
+    tracker.record_call("a", calls=50)
+    tracker.record_call("b")
+    assert tracker.calls_in_window("a") == 51 and tracker.calls_in_window("b") == 1
+    assert tracker.total_calls("a") == 51
+
+
+def test_calls_leave_the_rolling_window_after_24_hours():
+    clock = FrozenClock(START)
+    tracker = BudgetTracker(clock)
+    tracker.record_call("a", calls=5)
+    clock.advance(hours=23)
+    tracker.record_call("a", calls=2)
+    assert tracker.calls_in_window("a") == 7
+    clock.advance(hours=2)
+    assert tracker.calls_in_window("a") == 2
+
+
+def test_unknown_account_may_spend():
+    assert BudgetTracker(FrozenClock(START)).may_spend("new", 100)
+
+
+def test_projects_usage_per_call_from_the_headers():
+    tracker = BudgetTracker(FrozenClock(START), headroom_pct=90)
+    # 40 calls cost 40%: 1% per call, so 50 more fit under 90% and 51 do not.
+    tracker.record_call("a", {"X-Business-Use-Case-Usage": buc("a", call_count=40)}, calls=40)
+    assert tracker.may_spend("a", 50)
+    assert not tracker.may_spend("a", 51)
+    assert tracker.remaining_calls("a") == 50
+    assert tracker.seconds_until_allowed("a", 51) > 0
+
+
+def test_header_keys_are_case_insensitive():
+    tracker = BudgetTracker(FrozenClock(START))
+    tracker.record_call("a", {"x-business-use-case-usage": buc("a", call_count=95)})
+    assert not tracker.may_spend("a", 1)
+
+
+def test_app_usage_near_the_limit_stops_spending():
+    tracker = BudgetTracker(FrozenClock(START))
+    tracker.record_call("a", {"X-App-Usage": json.dumps({"call_count": 95})})
+    assert not tracker.may_spend("a", 1)
+
+
+def test_regain_estimate_blocks_until_it_passes():
+    clock = FrozenClock(START)
+    tracker = BudgetTracker(clock)
+    tracker.record_call("a", {"X-Business-Use-Case-Usage": buc("a", call_count=100, regain=10)})
+    assert tracker.blocked_for("a") == 600
+    assert not tracker.may_spend("a")
+    clock.advance(minutes=10, seconds=1)
+    assert tracker.blocked_for("a") == 0
+
+
+def test_throttle_blocks_for_the_time_meta_gave():
+    clock = FrozenClock(START)
+    tracker = BudgetTracker(clock)
+    tracker.record_throttle("a", 120)
+    assert not tracker.may_spend("a") and tracker.seconds_until_allowed("a") == 120
+    clock.advance(seconds=121)
+    assert tracker.may_spend("a")
+
+
+def test_snapshot_and_restore_share_state_between_processes():
+    clock = FrozenClock(START)
+    worker_a = BudgetTracker(clock)
+    worker_a.record_call("a", {"X-Business-Use-Case-Usage": buc("a", call_count=80)}, calls=80)
+    worker_a.record_throttle("a", 300)
+    saved = json.loads(json.dumps(worker_a.snapshot("a")))  # as it would sit in a JSON column
+
+    worker_b = BudgetTracker(clock)
+    worker_b.restore(saved, account_id="a")
+    assert worker_b.calls_in_window("a") == 80
+    assert worker_b.blocked_for("a") == 300
+    assert worker_b.snapshot("a") == worker_a.snapshot("a")
+
+    everything = BudgetTracker(clock)
+    everything.restore(json.loads(json.dumps(worker_a.snapshot())))
+    assert everything.calls_in_window("a") == 80
+
+
+def test_stale_readings_expire_with_the_window():
+    clock = FrozenClock(START)
+    tracker = BudgetTracker(clock)
+    tracker.record_call("a", {"X-Business-Use-Case-Usage": buc("a", call_count=95)})
+    assert not tracker.may_spend("a")
+    clock.advance(hours=25)
+    assert tracker.may_spend("a")
