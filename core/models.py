@@ -258,6 +258,10 @@ class InstagramSyncHistory(Base):
     requested_by: Mapped[str | None] = mapped_column(String(40))
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[datetime | None]
+    # Claim/retry bookkeeping shared with the webhook events (core/jobs.py, migration 0005).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     started_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
@@ -281,6 +285,8 @@ class InstagramWebhookEvent(Base):
     ig_user_id: Mapped[str | None] = mapped_column(String(64))
     media_id: Mapped[str | None] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Which app secret the delivery's signature matched: "facebook" or "instagram" (0005).
+    signed_with: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
