@@ -28,6 +28,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -138,6 +139,15 @@ class InstagramConnection(TimestampMixin, Base):
         UniqueConstraint("store_id"),
         Index("ix_instagram_connection_ig_user_id", "ig_user_id"),
         Index("ix_instagram_connection_status", "status"),
+        # One live connection per Instagram account: a second store cannot attach an account
+        # another store holds (0004). Disconnected ("revoked") rows do not count.
+        Index(
+            "uq_instagram_connection_live_ig_user_id",
+            "ig_user_id",
+            unique=True,
+            postgresql_where=text("status <> 'revoked'"),
+            sqlite_where=text("status <> 'revoked'"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # igc_...
@@ -296,3 +306,35 @@ class InstagramWebhookEvent(Base):
     store_id: Mapped[str | None] = mapped_column(ForeignKey("store.id"))
     received_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     processed_at: Mapped[datetime | None]
+
+
+class OAuthState(Base):
+    """One OAuth dialog we sent someone to: the `state` we expect back, and who it is for.
+
+    Only the SHA-256 of the state is stored (a database dump cannot be replayed into a
+    callback); it is bound to the acting user, the store and the login flow, lives 10
+    minutes and is spent once by a conditional UPDATE on `used_at`. When Facebook Login
+    returns several Pages, the person's token waits here (encrypted, bound to this row's
+    id) with the choices until they pick one, and is wiped when they do or it expires.
+    """
+
+    __tablename__ = "oauth_state"
+    __table_args__ = (
+        UniqueConstraint("state_hash"),
+        Index("ix_oauth_state_store_id_created_at", "store_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # oas_...
+    state_hash: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(40))
+    store_id: Mapped[str] = mapped_column(ForeignKey("store.id"))
+    login_flow: Mapped[str] = mapped_column(String(16))  # "facebook" | "instagram"
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    # Set while a Page choice is pending: the encrypted user token and what to choose from.
+    pending_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    pending: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    pending_expires_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
