@@ -8,6 +8,7 @@ from Meta's text passed through `redact`, so they never carry a token.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -147,13 +148,18 @@ def error_from_response(
     body: Any,
     *,
     retry_after: float | None = None,
+    usage_wait: float | None = None,
+    default_wait: float = 60.0,
     secrets: tuple[str | None, ...] = (),
 ) -> GraphError:
     """Build the typed error for a failed response.
 
     `body` is the decoded JSON (or None). Both Meta shapes are understood: the
     Graph error object `{"error": {...}}` and api.instagram.com's flat
-    `{"error_type", "code", "error_message"}`.
+    `{"error_type", "code", "error_message"}`. A throttle's wait comes from, in
+    order: the Retry-After header (`retry_after`), the error's own
+    `error_data.estimated_time_to_regain_access` (minutes), the usage header's
+    estimate (`usage_wait`), else `default_wait`.
     """
     error = _error_object(body)
     message = redact(str(error.get("message") or f"HTTP {status}"), *secrets)
@@ -168,7 +174,11 @@ def error_from_response(
     )
     cls = _classify(status, code, subcode, message, bool(error.get("is_transient")))
     if cls is RateLimited:
-        return RateLimited(message, retry_after=retry_after if retry_after is not None else 60.0, **kwargs)
+        wait = next(
+            (w for w in (retry_after, _error_data_wait(error), usage_wait) if w is not None and w > 0),
+            default_wait,
+        )
+        return RateLimited(message, retry_after=wait, **kwargs)
     return cls(message, **kwargs)
 
 
@@ -201,6 +211,22 @@ def _error_object(body: Any) -> dict[str, Any]:
             "code": 100 if body.get("code") == 400 else body.get("code"),
         }
     return {}
+
+
+def _error_data_wait(error: dict[str, Any]) -> float | None:
+    data = error.get("error_data")
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except ValueError:
+            return None
+    if not isinstance(data, dict):
+        return None
+    minutes = data.get("estimated_time_to_regain_access")
+    try:
+        return float(minutes) * 60.0 if minutes is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _as_int(value: Any) -> int | None:

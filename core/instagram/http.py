@@ -239,25 +239,25 @@ class GraphTransport:
         error = error_from_response(
             response.status_code,
             payload,
-            retry_after=self._retry_after(response, account_id),
+            retry_after=self._retry_after(response),
+            usage_wait=self._usage_wait(response, account_id),
+            default_wait=self.retry.default_throttle_wait,
             secrets=(token,),
         )
         if isinstance(error, RateLimited) and self.budget is not None and account_id:
             self.budget.record_throttle(account_id, error.retry_after)
         raise error
 
-    def _retry_after(self, response: requests.Response, account_id: str | None) -> float:
-        """Seconds to wait on a throttle: Retry-After, else the BUC header's estimate, else a default."""
+    def _retry_after(self, response: requests.Response) -> float | None:
         header = response.headers.get("Retry-After")
-        if header:
-            try:
-                return float(header)
-            except ValueError:
-                pass
+        try:
+            return float(header) if header else None
+        except ValueError:
+            return None
+
+    def _usage_wait(self, response: requests.Response, account_id: str | None) -> float | None:
         usage = parse_business_usage(response.headers.get("X-Business-Use-Case-Usage"), account_id)
-        if usage is not None and usage.regain_minutes > 0:
-            return usage.regain_minutes * 60.0
-        return self.retry.default_throttle_wait
+        return usage.regain_minutes * 60.0 if usage is not None and usage.regain_minutes > 0 else None
 
     def _wait_if_blocked(self, account_id: str | None) -> None:
         """Meta said stop, and calling again only adds to the count: wait if short, else raise.

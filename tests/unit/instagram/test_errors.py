@@ -103,3 +103,12 @@ def test_redact_blanks_credentials_in_urls_and_json(text):
 def test_redact_blanks_known_secret_anywhere_but_keeps_error_codes():
     assert redact(f"token {CANARY} failed, error code=190", CANARY) == "token *** failed, error code=190"
     assert "after=cursor1" in redact(f"/media?access_token={CANARY}&after=cursor1")
+
+
+def test_throttle_wait_order_header_then_error_data_then_usage():
+    body = meta_error(80002)
+    body["error"]["error_data"] = {"estimated_time_to_regain_access": 7}
+    assert error_from_response(400, body, retry_after=5, usage_wait=900).retry_after == 5
+    assert error_from_response(400, body, usage_wait=900).retry_after == 420
+    assert error_from_response(400, meta_error(80002), usage_wait=900).retry_after == 900
+    assert error_from_response(400, meta_error(80002), default_wait=30).retry_after == 30
