@@ -203,6 +203,9 @@ class Product(TimestampMixin, Base):
     source_deleted_at: Mapped[datetime | None]
     # Set when a person changes the product in Vendly after import (edit sync uses it).
     vendly_edited_at: Mapped[datetime | None]
+    # The values the product was created from at approval: the base of edit sync's
+    # three-way comparison (Instagram now vs Vendly now vs this).
+    source_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
 
 class ProductDraft(TimestampMixin, Base):
@@ -214,6 +217,8 @@ class ProductDraft(TimestampMixin, Base):
         Index("ix_product_draft_store_id_status", "store_id", "status"),
         Index("ix_product_draft_store_id_confidence", "store_id", "confidence"),
         Index("ix_product_draft_status_expires_at", "status", "expires_at"),
+        # The review grid pages a store's drafts of one status, newest first.
+        Index("ix_product_draft_store_id_status_created_at", "store_id", "status", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # draft_...
@@ -240,6 +245,8 @@ class ProductDraft(TimestampMixin, Base):
     reviewed_by: Mapped[str | None] = mapped_column(String(40))  # app_user id, or "auto"
     source_fingerprint: Mapped[str | None] = mapped_column(String(64))
     sync_history_id: Mapped[str | None] = mapped_column(String(40))
+    # Set once the "expires tomorrow" reminder has counted this draft, so it is sent once.
+    expiry_reminded_at: Mapped[datetime | None]
 
 
 class InstagramSyncHistory(Base):
@@ -338,3 +345,27 @@ class OAuthState(Base):
     pending: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     pending_expires_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
+
+
+class Notification(Base):
+    """An in-app message to a store's people: a new draft, drafts expiring, a scan finished.
+
+    `dedup_key` (unique) lets a job that may run twice, or on two workers, notify once.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("dedup_key"),
+        Index("ix_notification_store_id_created_at", "store_id", "created_at"),
+        Index("ix_notification_store_id_read_at", "store_id", "read_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # ntf_...
+    store_id: Mapped[str] = mapped_column(ForeignKey("store.id"))
+    kind: Mapped[str] = mapped_column(String(32))  # new_draft|drafts_expiring|scan_finished|...
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)
+    draft_id: Mapped[str | None] = mapped_column(String(40))
+    dedup_key: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    read_at: Mapped[datetime | None]

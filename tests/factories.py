@@ -23,3 +23,58 @@ def make_ops(session, email: str = "ops@vendly.test", password: str = "ops-pass-
     user = create_user(session, email, password, "ops")
     session.commit()
     return actor_for(user)
+
+
+def write_test_image(media_dir, name: str, color=(200, 60, 90), size=(800, 800)) -> dict:
+    """A real JPEG and its thumbnail under media_dir, as the media store describes them."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    media_dir = Path(media_dir)
+    full, thumb = Path("full") / f"{name}.jpg", Path("thumb") / f"{name}.jpg"
+    for relative, dimensions in ((full, size), (thumb, (400, 400))):
+        (media_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", dimensions, color).save(media_dir / relative, "JPEG", quality=80)
+    return {"key": full.as_posix(), "thumb": thumb.as_posix(), "width": size[0], "height": size[1],
+            "source_url": f"https://scontent.cdninstagram.com/{name}.jpg"}
+
+
+def make_draft(session, store, *, media_dir=None, image_count: int = 1, commit: bool = True, **fields):
+    """A pending draft as the scan writes it: `extracted_data` is a validated ExtractedProduct.
+
+    Any ExtractedProduct field (name, price, currency, category, confidence, ...) or
+    ProductDraft column (expires_at, status, ig_caption, seller_edits, ...) can be given.
+    With `media_dir`, real JPEGs are written there and listed in `images`.
+    """
+    from datetime import timedelta
+
+    from core.clock import utcnow
+    from core.extraction.schema import ExtractedProduct
+    from core.ids import new_id
+    from core.models import ProductDraft
+
+    extracted_fields = set(ExtractedProduct.model_fields)
+    ai = {"is_product": True, "name": "Blue Denim Jacket", "price": 2500.0, "currency": store.default_currency,
+          "category": "Fashion & Apparel", "tags": ["denim", "jacket"], "confidence": 0.85}
+    ai.update({k: v for k, v in fields.items() if k in extracted_fields})
+    extracted = ExtractedProduct(**ai).model_dump(mode="json")
+    draft_id = new_id("draft")
+    columns = {
+        "id": draft_id, "store_id": store.id, "ig_media_id": new_id("ig"), "ig_media_type": "IMAGE",
+        "ig_permalink": f"https://www.instagram.com/p/{draft_id[-8:]}/",
+        "ig_caption": f"{extracted['name']} now in stock! #shoplocal", "ig_timestamp": utcnow(),
+        "extracted_data": extracted, "seller_edits": {}, "confidence": extracted["confidence"],
+        "extractor": extracted["extractor"], "status": "pending", "expires_at": utcnow() + timedelta(days=7),
+        "images": [], "ig_media_urls": [],
+    }
+    columns.update({k: v for k, v in fields.items() if k not in extracted_fields})
+    if media_dir is not None and not columns["images"]:
+        columns["images"] = [write_test_image(media_dir, f"{draft_id}_{i}") for i in range(image_count)]
+        columns["ig_media_type"] = "CAROUSEL_ALBUM" if image_count > 1 else "IMAGE"
+    draft = ProductDraft(**columns)
+    session.add(draft)
+    session.flush()
+    if commit:
+        session.commit()
+    return draft
