@@ -24,6 +24,16 @@ class Settings(BaseSettings):
 
     # Where our own copies of post images live (see core/media.py).
     media_dir: Path = PROJECT_ROOT / "data" / "media"
+    # Images are downloaded over https only, from hosts ending in one of these suffixes.
+    media_allowed_hosts: list[str] = ["cdninstagram.com", "fbcdn.net"]
+    # "host" or "host:port" entries also allowed over plain http and on private/loopback
+    # addresses: the local sandbox in the demo and tests. Production leaves this empty.
+    media_allow_http_hosts: list[str] = ["127.0.0.1:8700", "localhost:8700"]
+    media_max_bytes: int = 15 * 1024 * 1024
+    media_timeout_seconds: float = 15.0
+    media_max_pixels: int = 40_000_000  # Instagram serves at most ~1440x1800
+    media_thumb_px: int = 400
+    media_full_max_px: int = 2048
 
     # Public addresses of our own processes, used to build links and redirects.
     app_base_url: str = "http://localhost:8501"
