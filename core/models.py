@@ -180,6 +180,9 @@ class Product(TimestampMixin, Base):
         UniqueConstraint("store_id", "slug"),
         Index("ix_product_store_id_status", "store_id", "status"),
         Index("ix_product_source_external_id", "source_type", "source_external_id"),
+        # Analytics: products imported over time, per store and across stores.
+        Index("ix_product_store_id_source_imported_at", "store_id", "source_imported_at"),
+        Index("ix_product_source_imported_at", "source_imported_at"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # prd_...
@@ -217,6 +220,9 @@ class ProductDraft(TimestampMixin, Base):
         Index("ix_product_draft_store_id_status", "store_id", "status"),
         Index("ix_product_draft_store_id_confidence", "store_id", "confidence"),
         Index("ix_product_draft_status_expires_at", "status", "expires_at"),
+        # Analytics cohorts drafts by creation day, per store and across stores.
+        Index("ix_product_draft_store_id_created_at", "store_id", "created_at"),
+        Index("ix_product_draft_created_at", "created_at"),
         # The review grid pages a store's drafts of one status, newest first.
         Index("ix_product_draft_store_id_status_created_at", "store_id", "status", "created_at"),
     )
@@ -315,6 +321,30 @@ class InstagramWebhookEvent(Base):
     processed_at: Mapped[datetime | None]
 
 
+class Notification(Base):
+    """An in-app message to a store's people: a new draft, drafts expiring, a scan finished.
+
+    `dedup_key` (unique) lets a job that may run twice, or on two workers, notify once.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("dedup_key"),
+        Index("ix_notification_store_id_created_at", "store_id", "created_at"),
+        Index("ix_notification_store_id_read_at", "store_id", "read_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # ntf_...
+    store_id: Mapped[str] = mapped_column(ForeignKey("store.id"))
+    kind: Mapped[str] = mapped_column(String(32))  # new_draft|drafts_expiring|scan_finished|...
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)
+    draft_id: Mapped[str | None] = mapped_column(String(40))
+    dedup_key: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    read_at: Mapped[datetime | None]
+
+
 class OAuthState(Base):
     """One OAuth dialog we sent someone to: the `state` we expect back, and who it is for.
 
@@ -347,25 +377,57 @@ class OAuthState(Base):
     completed_at: Mapped[datetime | None]
 
 
-class Notification(Base):
-    """An in-app message to a store's people: a new draft, drafts expiring, a scan finished.
+# --- Usage records for analytics ------------------------------------------------------------
 
-    `dedup_key` (unique) lets a job that may run twice, or on two workers, notify once.
+
+class AICall(Base):
+    """One call to an AI provider (OpenAI, Gemini), so analytics can sum calls, tokens and cost.
+
+    Written by `core.services.ai_usage.record_ai_call`; cache hits are not calls and are
+    not recorded.
     """
 
-    __tablename__ = "notification"
+    __tablename__ = "ai_call"
     __table_args__ = (
-        UniqueConstraint("dedup_key"),
-        Index("ix_notification_store_id_created_at", "store_id", "created_at"),
-        Index("ix_notification_store_id_read_at", "store_id", "read_at"),
+        Index("ix_ai_call_store_id_created_at", "store_id", "created_at"),
+        Index("ix_ai_call_created_at", "created_at"),
     )
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # ntf_...
-    store_id: Mapped[str] = mapped_column(ForeignKey("store.id"))
-    kind: Mapped[str] = mapped_column(String(32))  # new_draft|drafts_expiring|scan_finished|...
-    title: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str | None] = mapped_column(Text)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # aic_...
+    store_id: Mapped[str | None] = mapped_column(ForeignKey("store.id"))
     draft_id: Mapped[str | None] = mapped_column(String(40))
-    dedup_key: Mapped[str | None] = mapped_column(String(120))
+    provider: Mapped[str] = mapped_column(String(16))  # openai | gemini
+    model: Mapped[str] = mapped_column(String(64))
+    operation: Mapped[str | None] = mapped_column(String(32))  # caption | image | ...
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[Decimal] = mapped_column(Numeric(12, 6), default=Decimal("0"))
+    ok: Mapped[bool] = mapped_column(Boolean, default=True)
+    error: Mapped[str | None] = mapped_column(String(200))
+    latency_ms: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
-    read_at: Mapped[datetime | None]
+
+
+class ApiBudgetSnapshot(Base):
+    """What the Graph budget tracker knew about one account at one moment.
+
+    The tracker lives in each worker process; persisting a snapshot after each scan or
+    poll lets analytics chart usage against the budget and see when Meta throttled us.
+    """
+
+    __tablename__ = "api_budget_snapshot"
+    __table_args__ = (
+        Index("ix_api_budget_snapshot_store_id_taken_at", "store_id", "taken_at"),
+        Index("ix_api_budget_snapshot_taken_at", "taken_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # abs_...
+    store_id: Mapped[str | None] = mapped_column(ForeignKey("store.id"))
+    connection_id: Mapped[str | None] = mapped_column(ForeignKey("instagram_connection.id"))
+    ig_user_id: Mapped[str] = mapped_column(String(64))
+    usage_percent: Mapped[float | None] = mapped_column(Float)  # Meta's figure, 0-100+
+    calls_in_window: Mapped[int] = mapped_column(Integer, default=0)  # our calls, last 24 h
+    remaining_calls: Mapped[int | None] = mapped_column(Integer)  # before the headroom line
+    throttled: Mapped[bool] = mapped_column(Boolean, default=False)  # Meta said stop
+    blocked_until: Mapped[datetime | None]
+    taken_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,242 @@
+"""Draft figures: approval, AI accuracy (zero-edit approvals), edits per field, timing, backlog.
+
+The drafts counted are the cohort **created** in the period (by `product_draft.created_at`),
+so a figure for March means "what became of March's drafts", and it does not move when
+an old draft is finally reviewed. Accuracy is measured on approvals a person made
+(auto-approved drafts are zero-edit by construction and would flatter it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from core.models import Product, ProductDraft
+from core.services.analytics.scope import Period, Scope
+from core.services.analytics.sql import (
+    count_where,
+    day_of,
+    json_has_key,
+    json_is_empty,
+    percentiles,
+    ratio,
+    seconds_between,
+)
+
+# The fields a person can change on a draft (core.extraction.schema.ExtractedProduct).
+EDITABLE_FIELDS = (
+    "name", "price", "currency", "category", "description", "compare_at_price", "tags", "variants",
+)
+# The review screen's filters: high >= 0.8, low < 0.5 (core.extraction.schema).
+HIGH_CONFIDENCE = 0.8
+LOW_CONFIDENCE = 0.5
+BANDS = ("high", "medium", "low", "unknown")
+EXPIRING_WITHIN = timedelta(hours=48)
+DECIDED = ("approved", "rejected", "expired")
+
+
+@dataclass
+class DraftOutcomes:
+    created: int = 0
+    pending: int = 0
+    approved: int = 0
+    rejected: int = 0
+    expired: int = 0
+    withdrawn: int = 0
+    auto_approved: int = 0
+    reviewed_approvals: int = 0  # approved by a person
+    zero_edit_approvals: int = 0  # of those, approved with no edit
+
+    @property
+    def approval_rate(self) -> float | None:
+        """approved / (approved + rejected + expired)."""
+        return ratio(self.approved, self.approved + self.rejected + self.expired)
+
+    @property
+    def ai_accuracy(self) -> float | None:
+        """Share of a person's approvals made with no edit."""
+        return ratio(self.zero_edit_approvals, self.reviewed_approvals)
+
+
+@dataclass
+class Timing:
+    post_to_draft_median_s: float | None = None
+    post_to_draft_p90_s: float | None = None
+    draft_to_approval_median_s: float | None = None
+    draft_to_approval_p90_s: float | None = None
+
+
+@dataclass
+class Backlog:
+    pending: int = 0
+    expiring_soon: int = 0  # pending and expiring within 48 hours (or already past due)
+
+
+@dataclass
+class DraftFigures:
+    outcomes: DraftOutcomes
+    field_edits: list[dict] = field(default_factory=list)
+    bands: list[dict] = field(default_factory=list)
+    rejection_reasons: list[dict] = field(default_factory=list)
+    timing: Timing = field(default_factory=Timing)
+    backlog: Backlog = field(default_factory=Backlog)
+    per_day: list[dict] = field(default_factory=list)
+
+
+def _cohort(scope: Scope, period: Period, *columns):
+    stmt = select(*columns).where(
+        ProductDraft.created_at >= period.start, ProductDraft.created_at < period.end
+    )
+    return scope.apply(stmt, ProductDraft.store_id)
+
+
+def _is(status: str):
+    return ProductDraft.status == status
+
+
+def _reviewed_approval():
+    return and_(_is("approved"), ProductDraft.auto_approved.is_(False))
+
+
+def draft_outcomes(session: Session, scope: Scope, period: Period) -> DraftOutcomes:
+    """Every status count of the cohort in one pass over its rows."""
+    reviewed = _reviewed_approval()
+    stmt = _cohort(
+        scope, period,
+        func.count(),
+        *(count_where(_is(s)) for s in ("pending", "approved", "rejected", "expired", "withdrawn")),
+        count_where(and_(_is("approved"), ProductDraft.auto_approved.is_(True))),
+        count_where(reviewed),
+        count_where(and_(reviewed, json_is_empty(ProductDraft.seller_edits))),
+    )
+    values = session.execute(stmt).one()
+    return DraftOutcomes(*(int(v or 0) for v in values))
+
+
+def field_edit_rates(session: Session, scope: Scope, period: Period) -> list[dict]:
+    """Per field: how many of a person's approvals changed it, and the share (most fixed first)."""
+    reviewed = _reviewed_approval()
+    stmt = _cohort(
+        scope, period,
+        count_where(reviewed),
+        *(count_where(and_(reviewed, json_has_key(ProductDraft.seller_edits, literal(name))))
+          for name in EDITABLE_FIELDS),
+    )
+    total, *edited = session.execute(stmt).one()
+    rows = [
+        {"field": name, "edited": int(n or 0), "approvals": int(total or 0), "edit_rate": ratio(n, total)}
+        for name, n in zip(EDITABLE_FIELDS, edited)
+    ]
+    return sorted(rows, key=lambda r: (-r["edited"], EDITABLE_FIELDS.index(r["field"])))
+
+
+def _band():
+    confidence = ProductDraft.confidence
+    return case(
+        (confidence.is_(None), literal("unknown")),
+        (confidence >= HIGH_CONFIDENCE, literal("high")),
+        (confidence >= LOW_CONFIDENCE, literal("medium")),
+        else_=literal("low"),
+    )
+
+
+def confidence_bands(session: Session, scope: Scope, period: Period) -> list[dict]:
+    """Per confidence band: outcomes and accuracy, to see whether high confidence means right."""
+    band = _band().label("band")
+    reviewed = _reviewed_approval()
+    stmt = _cohort(
+        scope, period, band, func.count(),
+        count_where(_is("approved")), count_where(_is("rejected")), count_where(_is("expired")),
+        count_where(reviewed), count_where(and_(reviewed, json_is_empty(ProductDraft.seller_edits))),
+    ).group_by(band)
+    found = {row[0]: row[1:] for row in session.execute(stmt)}
+    rows = []
+    for name in BANDS:
+        drafts, approved, rejected, expired, reviewed_n, zero_edit = (int(v or 0) for v in found.get(name, (0,) * 6))
+        rows.append({
+            "band": name, "drafts": drafts, "approved": approved, "rejected": rejected,
+            "expired": expired, "approval_rate": ratio(approved, approved + rejected + expired),
+            "reviewed_approvals": reviewed_n, "zero_edit": zero_edit, "accuracy": ratio(zero_edit, reviewed_n),
+        })
+    return rows
+
+
+def rejection_reasons(session: Session, scope: Scope, period: Period) -> list[dict]:
+    reason = func.coalesce(ProductDraft.rejection_reason, literal("unspecified")).label("reason")
+    stmt = _cohort(scope, period, reason, func.count()).where(_is("rejected")).group_by(reason)
+    counts = {r: int(n) for r, n in session.execute(stmt)}
+    total = sum(counts.values())
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [{"reason": r, "rejected": n, "share": ratio(n, total)} for r, n in ordered]
+
+
+def timing(session: Session, scope: Scope, period: Period) -> Timing:
+    """Median and p90 of post -> draft, and of draft -> a person's approval (seconds)."""
+    post_to_draft = _cohort(
+        scope, period, seconds_between(ProductDraft.created_at, ProductDraft.ig_timestamp)
+    ).where(ProductDraft.ig_timestamp.is_not(None))
+    to_approval = _cohort(
+        scope, period, seconds_between(ProductDraft.reviewed_at, ProductDraft.created_at)
+    ).where(_reviewed_approval(), ProductDraft.reviewed_at.is_not(None))
+    first = percentiles(session, post_to_draft, (0.5, 0.9))
+    second = percentiles(session, to_approval, (0.5, 0.9))
+    return Timing(first[0.5], first[0.9], second[0.5], second[0.9])
+
+
+def backlog(session: Session, scope: Scope, now: datetime) -> Backlog:
+    """Pending drafts now, whatever the period: the work waiting for people."""
+    pending = ProductDraft.status == "pending"
+    stmt = scope.apply(
+        select(func.count(), count_where(ProductDraft.expires_at < now + EXPIRING_WITHIN)).where(pending),
+        ProductDraft.store_id,
+    )
+    total, expiring = session.execute(stmt).one()
+    return Backlog(int(total or 0), int(expiring or 0))
+
+
+def drafts_per_day(session: Session, scope: Scope, period: Period) -> list[dict]:
+    """Drafts created per day with what became of them, plus products imported per day."""
+    day = day_of(ProductDraft.created_at).label("day")
+    stmt = _cohort(
+        scope, period, day, func.count(), count_where(_is("approved")), count_where(_is("rejected"))
+    ).group_by(day)
+    drafts = {d: (int(n), int(a), int(r)) for d, n, a, r in session.execute(stmt)}
+    products = products_per_day(session, scope, period)
+    return [
+        {
+            "day": d,
+            "drafts_created": drafts.get(d, (0, 0, 0))[0],
+            "approved": drafts.get(d, (0, 0, 0))[1],
+            "rejected": drafts.get(d, (0, 0, 0))[2],
+            "products_imported": products.get(d, 0),
+        }
+        for d in period.days()
+    ]
+
+
+def products_per_day(session: Session, scope: Scope, period: Period) -> dict[str, int]:
+    day = day_of(Product.source_imported_at).label("day")
+    stmt = scope.apply(
+        select(day, func.count()).where(
+            Product.source_type == "instagram",
+            Product.source_imported_at >= period.start,
+            Product.source_imported_at < period.end,
+        ),
+        Product.store_id,
+    ).group_by(day)
+    return {d: int(n) for d, n in session.execute(stmt)}
+
+
+def draft_figures(session: Session, scope: Scope, period: Period, now: datetime) -> DraftFigures:
+    return DraftFigures(
+        outcomes=draft_outcomes(session, scope, period),
+        field_edits=field_edit_rates(session, scope, period),
+        bands=confidence_bands(session, scope, period),
+        rejection_reasons=rejection_reasons(session, scope, period),
+        timing=timing(session, scope, period),
+        backlog=backlog(session, scope, now),
+        per_day=drafts_per_day(session, scope, period),
+    )

@@ -1,0 +1,145 @@
+"""Portable SQL pieces the analytics queries need, compiled per dialect.
+
+PostgreSQL and SQLite differ in date arithmetic, JSON tests and percentiles; each
+construct here compiles to the native form on both, so every figure is computed
+in the database on either backend.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from sqlalchemy import Select, func, literal_column, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.types import Boolean, Float, String
+
+
+class day_of(FunctionElement):
+    """The UTC calendar day of a timestamp, as 'YYYY-MM-DD' text on every backend."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(day_of, "postgresql")
+def _day_of_pg(element, compiler, **kw):
+    (column,) = list(element.clauses)
+    return f"to_char(({compiler.process(column, **kw)}) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+
+
+@compiles(day_of)
+def _day_of_sqlite(element, compiler, **kw):
+    (column,) = list(element.clauses)
+    return f"strftime('%Y-%m-%d', {compiler.process(column, **kw)})"
+
+
+class seconds_between(FunctionElement):
+    """`end - start` in seconds (a float), for durations such as post-to-draft."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_pg(element, compiler, **kw):
+    end, start = list(element.clauses)
+    return f"EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)}))"
+
+
+@compiles(seconds_between)
+def _seconds_sqlite(element, compiler, **kw):
+    end, start = list(element.clauses)
+    return (
+        f"((julianday({compiler.process(end, **kw)}) - "
+        f"julianday({compiler.process(start, **kw)})) * 86400.0)"
+    )
+
+
+class json_has_key(FunctionElement):
+    """Whether a JSON object column holds `key` (even with a null value)."""
+
+    type = Boolean()
+    inherit_cache = True
+
+
+@compiles(json_has_key, "postgresql")
+def _has_key_pg(element, compiler, **kw):
+    column, key = list(element.clauses)
+    return f"jsonb_exists({compiler.process(column, **kw)}, {compiler.process(key, **kw)})"
+
+
+@compiles(json_has_key)
+def _has_key_sqlite(element, compiler, **kw):
+    column, key = list(element.clauses)
+    # json_type answers SQL NULL only when the path is missing ('null' for a JSON null).
+    return (
+        f"(json_type({compiler.process(column, **kw)}, "
+        f"'$.\"' || {compiler.process(key, **kw)} || '\"') IS NOT NULL)"
+    )
+
+
+class json_is_empty(FunctionElement):
+    """Whether a JSON column is empty: SQL NULL, JSON null or an object with no keys."""
+
+    type = Boolean()
+    inherit_cache = True
+
+
+@compiles(json_is_empty, "postgresql")
+def _is_empty_pg(element, compiler, **kw):
+    (column,) = list(element.clauses)
+    c = compiler.process(column, **kw)
+    return f"(COALESCE({c}, 'null'::jsonb) IN ('{{}}'::jsonb, 'null'::jsonb))"
+
+
+@compiles(json_is_empty)
+def _is_empty_sqlite(element, compiler, **kw):
+    (column,) = list(element.clauses)
+    c = compiler.process(column, **kw)
+    return f"(COALESCE(json_type({c}), 'null') = 'null' OR {c} = '{{}}' OR json({c}) = '{{}}')"
+
+
+def percentiles(
+    session: Session, values: Select, fractions: Sequence[float]
+) -> dict[float, float | None]:
+    """Nearest-rank percentiles of the single column `values` selects (None when empty).
+
+    PostgreSQL uses `percentile_disc`, which is the nearest-rank definition; SQLite
+    has no percentile function, so it counts and reads the k-th value by OFFSET.
+    """
+    sub = values.subquery()
+    column = list(sub.c)[0]
+    if session.get_bind().dialect.name == "postgresql":
+        aggregates = [func.percentile_disc(f).within_group(column) for f in fractions]
+        row = session.execute(select(*aggregates)).one()
+        return {f: (None if v is None else float(v)) for f, v in zip(fractions, row)}
+    count = session.execute(select(func.count()).select_from(sub)).scalar_one()
+    return {f: _kth_value(session, column, sub, count, f) for f in fractions}
+
+
+def _kth_value(session, column, sub, count: int, fraction: float) -> float | None:
+    if count == 0:
+        return None
+    rank = max(1, math.ceil(fraction * count))
+    stmt = select(column).select_from(sub).order_by(column).offset(rank - 1).limit(1)
+    value = session.execute(stmt).scalar_one()
+    return None if value is None else float(value)
+
+
+def ratio(numerator: float | int | None, denominator: float | int | None) -> float | None:
+    """numerator / denominator, or None when there is nothing to divide by."""
+    if not denominator:
+        return None
+    return (numerator or 0) / denominator
+
+
+def count_where(condition: ColumnElement) -> ColumnElement:
+    """COUNT(*) FILTER (WHERE condition), which PostgreSQL and SQLite (3.30+) both speak."""
+    return func.count(literal_column("1")).filter(condition)
+
+
+def sum_where(value: ColumnElement, condition: ColumnElement) -> ColumnElement:
+    return func.coalesce(func.sum(value).filter(condition), 0)
