@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     meta_app_id: str = "sandbox-fb-app"
     meta_app_secret: str = "sandbox-fb-secret"
     meta_webhook_verify_token: str = "sandbox-verify-token"
+    # Largest webhook POST body the sidecar reads (413 above). Meta's 1000-update batches fit.
+    webhook_max_body_bytes: int = 2 * 1024 * 1024
     meta_graph_url: str = "http://127.0.0.1:8700"
     meta_dialog_url: str = "http://127.0.0.1:8700"
 

@@ -1,0 +1,1 @@
+"""Meta webhook deliveries as pure data: signature checks and payload splitting (no DB)."""
