@@ -9,6 +9,7 @@ COMMAND_MODULES = [
     "cli.database",
     "cli.run",
     "cli.webhook_server",
+    "cli.report",
 ]
 
 
