@@ -10,6 +10,7 @@ COMMAND_MODULES = [
     "cli.run",
     "cli.webhook_server",
     "cli.report",
+    "cli.extraction",
 ]
 
 

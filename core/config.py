@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     gemini_model: str = "gemini-2.5-flash"
     ai_requests_per_minute: int = 120
     ai_max_concurrency: int = 8
+    ai_timeout_seconds: float = 20.0
+    ai_max_attempts: int = 3
 
     # Drafts
     draft_lifetime_days: int = 7

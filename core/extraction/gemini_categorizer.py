@@ -1,0 +1,124 @@
+"""Image categorizing with the google-genai SDK (google-generativeai is end of life).
+
+The image bytes come from our own media copy (Instagram's CDN addresses
+expire). The answer is constrained by a JSON response schema and validated
+again here; anything else is an AIError and the caller keeps the caption's
+category.
+"""
+
+from __future__ import annotations
+
+import time
+
+import httpx2
+from google import genai
+from google.genai import errors as genai_errors
+from google.genai import types
+from pydantic import ValidationError
+
+from core.extraction.ai_calls import AIError, call_with_retries
+from core.extraction.limiter import RateLimiter
+from core.extraction.openai_extractor import AIFailure
+from core.extraction.schema import CATEGORIES, AIUsage, ImageCategory
+
+PROMPT = (
+    "This is a product photo from an East African seller's Instagram post. "
+    f"Pick the one category that fits the product: {', '.join(CATEGORIES)}. "
+    "Also give the main colours you see (English words) and the product type in two or three words. "
+    "Confidence is 0 to 1."
+)
+
+
+def sniff_mime_type(image: bytes) -> str:
+    if image.startswith(b"\x89PNG"):
+        return "image/png"
+    if image[:4] == b"RIFF" and image[8:12] == b"WEBP":
+        return "image/webp"
+    return "image/jpeg"
+
+
+class GeminiImageCategorizer:
+    provider = "gemini"
+
+    def __init__(
+        self,
+        api_key: str,
+        model: str,
+        base_url: str | None = None,
+        timeout: float = 20.0,
+        attempts: int = 3,
+        retry_wait: float = 0.5,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        self.model = model
+        self.attempts = attempts
+        self.retry_wait = retry_wait
+        self.limiter = limiter
+        options = types.HttpOptions(
+            base_url=base_url, timeout=int(timeout * 1000), retry_options=types.HttpRetryOptions(attempts=1)
+        )
+        self._client = genai.Client(api_key=api_key, http_options=options)
+
+    def __repr__(self) -> str:
+        return f"GeminiImageCategorizer(model={self.model!r})"
+
+    def categorize(self, image: bytes) -> tuple[ImageCategory, AIUsage]:
+        usage = AIUsage(provider="gemini", model=self.model)
+        started = time.perf_counter()
+        try:
+            result = call_with_retries(lambda: self._call(image, usage), self.limiter, self.attempts, self.retry_wait)
+        except AIError as error:
+            usage.ok, usage.error = False, error.kind
+            raise AIFailure(error, usage) from error
+        finally:
+            usage.latency_ms = int((time.perf_counter() - started) * 1000)
+        return result, usage
+
+    def _call(self, image: bytes, usage: AIUsage) -> ImageCategory:
+        config = types.GenerateContentConfig(
+            response_mime_type="application/json", response_schema=ImageCategory, temperature=0
+        )
+        contents = [types.Part.from_bytes(data=image, mime_type=sniff_mime_type(image)), PROMPT]
+        try:
+            response = self._client.models.generate_content(model=self.model, contents=contents, config=config)
+        except genai_errors.APIError as error:
+            raise _classify_api_error(error) from error
+        except (httpx2.TimeoutException, TimeoutError) as error:
+            raise AIError("timeout", "Gemini did not answer in time") from error
+        except httpx2.TransportError as error:
+            raise AIError("connection", "could not reach Gemini") from error
+        except (ValidationError, ValueError) as error:
+            raise AIError("invalid_output", "Gemini's answer did not match the schema") from error
+        _record_tokens(usage, response.usage_metadata)
+        return _parsed(response)
+
+
+def _parsed(response) -> ImageCategory:
+    candidate = response.candidates[0] if response.candidates else None
+    finish = getattr(candidate, "finish_reason", None)
+    if finish is not None and str(getattr(finish, "value", finish)) in ("SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST"):
+        raise AIError("refusal", "Gemini declined to describe this image")
+    if isinstance(response.parsed, ImageCategory):
+        return response.parsed
+    text = response.text or ""
+    if not text.strip():
+        raise AIError("refusal", "Gemini returned no answer")
+    try:
+        return ImageCategory.model_validate_json(text)
+    except ValidationError as error:
+        raise AIError("invalid_output", "Gemini's answer did not match the schema") from error
+
+
+def _classify_api_error(error: genai_errors.APIError) -> AIError:
+    code = getattr(error, "code", 0) or 0
+    if code == 429:
+        return AIError("rate_limited", "Gemini answered 429")
+    if code >= 500:
+        return AIError("server_error", f"Gemini answered {code}")
+    return AIError("rejected", f"Gemini answered {code}")
+
+
+def _record_tokens(usage: AIUsage, metadata) -> None:
+    if metadata is not None:
+        usage.input_tokens += metadata.prompt_token_count or 0
+        usage.output_tokens += metadata.candidates_token_count or 0
