@@ -79,6 +79,19 @@ class Settings(BaseSettings):
     # Drafts
     draft_lifetime_days: int = 7
 
+    # Connecting an account (core/services/connect.py). Empty redirect URIs mean
+    # `{webhook_base_url}/oauth/callback`, the sidecar's callback; each must match the
+    # redirect URI registered for that app at Meta exactly.
+    meta_redirect_uri: str = ""
+    instagram_redirect_uri: str = ""
+    meta_scopes: list[str] = ["instagram_basic", "pages_show_list", "pages_read_engagement"]
+    instagram_scopes: list[str] = ["instagram_business_basic"]
+    oauth_state_ttl_seconds: int = 600
+    # Refresh a 60-day token once fewer than this many days are left.
+    token_refresh_margin_days: int = 20
+    # Ask Facebook Login sellers to log in again this long before the data-access window shuts.
+    data_access_warning_days: int = 14
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

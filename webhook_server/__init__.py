@@ -19,6 +19,7 @@ from webhook_server.context import SidecarContext
 BLUEPRINTS = [
     "webhook_server.webhooks",
     "webhook_server.health",
+    "webhook_server.oauth",
 ]
 
 

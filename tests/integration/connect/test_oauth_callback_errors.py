@@ -1,0 +1,42 @@
+"""The sidecar's GET /oauth/callback: every failure lands on the Connect page with a short code."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from core.services.connect import start_connect
+from tests.integration.connect.conftest import deps_for
+from webhook_server import create_app
+
+APP_URL = "http://app.test"
+
+
+@pytest.fixture
+def callback_client(database_url, engine):
+    deps = deps_for()
+    app = create_app({"DATABASE_URL": database_url, "CONNECT_DEPS": deps, "APP_BASE_URL": APP_URL})
+    yield app.test_client(), deps
+    app.extensions["catalog_sync"].engine.dispose()
+
+
+def _landing(response) -> dict:
+    assert response.status_code == 303
+    assert response.headers["Cache-Control"] == "no-store"
+    target = urlsplit(response.headers["Location"])
+    assert f"{target.scheme}://{target.netloc}{target.path}" == f"{APP_URL}/connect"
+    return {key: values[0] for key, values in parse_qs(target.query).items()}
+
+
+def test_forged_state_lands_on_connect_page_with_a_code(callback_client):
+    client, _ = callback_client
+    assert _landing(client.get("/oauth/callback?code=abc&state=forged")) == {"connect_error": "state_unknown"}
+    assert _landing(client.get("/oauth/callback")) == {"connect_error": "state_missing"}
+
+
+def test_cancel_then_replay(callback_client, session, shop):
+    client, deps = callback_client
+    url = start_connect(session, deps, shop["seller_a"], shop["a"].id, "instagram")
+    state = parse_qs(urlsplit(url).query)["state"][0]
+    cancelled = client.get(f"/oauth/callback?error=access_denied&error_reason=user_denied&state={state}")
+    assert _landing(cancelled) == {"connect_error": "cancelled"}
+    assert _landing(client.get(f"/oauth/callback?code=abc&state={state}")) == {"connect_error": "state_used"}

@@ -1,0 +1,67 @@
+"""`GET /oauth/callback`: where Meta's login dialog sends the browser back, for both login flows.
+
+A thin adapter over `core.services.connect.finish_connect`: the code is exchanged here,
+server-side, so the token never passes through the browser. The browser is then sent to
+the Streamlit Connect page with `?connected=1`, `?choose_page=1` or `?connect_error=<code>`
+(a short code; the page shows the readable message for it and never echoes URL text).
+
+The app's config may carry `CONNECT_DEPS` (a `ConnectDeps`, for tests) and `APP_BASE_URL`;
+otherwise both come from settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, redirect, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.config import get_settings
+from core.services.connect import ConnectDeps, ConnectFailed, finish_connect
+from webhook_server.context import sidecar
+
+log = logging.getLogger("webhook_server.oauth")
+bp = Blueprint("oauth", __name__)
+CONNECT_PAGE_PATH = "/connect"
+
+
+@bp.get("/oauth/callback")
+def oauth_callback():
+    args = request.args
+    try:
+        with sidecar().session() as session:
+            outcome = finish_connect(
+                session, _deps(), args.get("code"), args.get("state"),
+                error=args.get("error"), error_reason=args.get("error_reason"),
+            )
+    except ConnectFailed as failure:
+        return _back_to_connect_page(connect_error=failure.code)
+    except SQLAlchemyError as error:
+        log.error("oauth callback: database unavailable (%s)", type(error).__name__)
+        return _back_to_connect_page(connect_error="unavailable")
+    except Exception:  # noqa: BLE001 - the browser must land somewhere readable
+        # The message of an unexpected error could quote request data; log the type only.
+        log.exception("oauth callback failed unexpectedly")
+        return _back_to_connect_page(connect_error="unexpected")
+    if outcome.kind == "choose_page":
+        return _back_to_connect_page(choose_page="1")
+    return _back_to_connect_page(connected="1")
+
+
+def _deps() -> ConnectDeps:
+    deps = current_app.config.get("CONNECT_DEPS")
+    if deps is None:
+        deps = current_app.extensions.get("connect_deps")
+        if deps is None:
+            deps = current_app.extensions["connect_deps"] = ConnectDeps.from_settings()
+    return deps
+
+
+def _back_to_connect_page(**query: str):
+    base = current_app.config.get("APP_BASE_URL") or get_settings().app_base_url
+    response = redirect(f"{base.rstrip('/')}{CONNECT_PAGE_PATH}?{urlencode(query)}", code=303)
+    # The callback URL carried a one-time code: keep it out of caches and Referer headers.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
