@@ -262,6 +262,14 @@ class InstagramSyncHistory(Base):
     __table_args__ = (
         Index("ix_instagram_sync_history_store_id_started_at", "store_id", "started_at"),
         Index("ix_instagram_sync_history_status", "status"),
+        # At most one bulk import queued or running per store, however many requests race.
+        Index(
+            "uq_instagram_sync_history_active_bulk_import",
+            "store_id",
+            unique=True,
+            sqlite_where=text("sync_type = 'bulk_import' AND status IN ('queued', 'running')"),
+            postgresql_where=text("sync_type = 'bulk_import' AND status IN ('queued', 'running')"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # sync_...
