@@ -147,6 +147,7 @@ class GraphTransport:
         cost: int = 1,
         versioned: bool = True,
         proof: bool = True,
+        token_in_query: bool = False,
     ) -> Any:
         """Send one call (retrying as the policy allows) and return the decoded JSON.
 
@@ -154,7 +155,10 @@ class GraphTransport:
         (`paging.next`); only its path and query are used, against our own base
         URL, and any token in it is replaced by ours, so a token is never sent to
         a host we were not configured for. `cost` is how many calls Meta counts
-        (a multi-id read counts each id).
+        (a multi-id read counts each id). The token travels in the
+        `Authorization: Bearer` header, which Graph accepts, so it is not in any
+        URL a proxy or urllib3's debug log could record; `token_in_query` is for
+        the token endpoints that only read `access_token` from the query.
         """
         url, params = self._target(path_or_url, params, versioned)
         throttles = {"count": 0}
@@ -177,7 +181,9 @@ class GraphTransport:
             reraise=True,
         )
         self._wait_if_blocked(account_id)
-        return retrying(self._send_once, method, url, token, params, data, account_id, cost, proof)
+        return retrying(
+            self._send_once, method, url, token, params, data, account_id, cost, proof, token_in_query
+        )
 
     # --- internals --------------------------------------------------------------
 
@@ -207,17 +213,26 @@ class GraphTransport:
         account_id: str | None,
         cost: int,
         proof: bool,
+        token_in_query: bool,
     ) -> Any:
-        query = dict(params)
+        query, headers = dict(params), {}
         if token:
-            query["access_token"] = token
+            if token_in_query:
+                query["access_token"] = token
+            else:
+                headers["Authorization"] = f"Bearer {token}"
             if proof and self._app_secret:
                 query["appsecret_proof"] = appsecret_proof(token, self._app_secret)
         started = time.perf_counter()
         try:
-            response = self._session.request(method, url, params=query, data=data, timeout=self.timeout)
+            response = self._session.request(
+                method, url, params=query, data=data, headers=headers, timeout=self.timeout
+            )
         except requests.Timeout:
-            raise TransientError(f"timed out calling {self._safe(url)}", status=None) from None
+            # Meta may well have served (and counted) it: count it against the budget too.
+            if self.budget is not None and account_id:
+                self.budget.record_call(account_id, None, calls=cost)
+            raise TransientError(f"timed out calling {self._safe(url)}") from None
         except requests.RequestException as exc:
             message = redact(f"{type(exc).__name__} calling {self._safe(url)}: {exc}", token)
             raise TransientError(message) from None

@@ -205,6 +205,7 @@ def exchange_instagram_long_lived(graph_url: str, app_secret: str, short_lived_t
         token=short_lived_token,
         versioned=False,
         proof=False,
+        token_in_query=True,
         params={"grant_type": "ig_exchange_token", "client_secret": app_secret},
     )
     return _token_grant(payload)
@@ -219,6 +220,7 @@ def refresh_instagram_token(graph_url: str, long_lived_token: str) -> TokenGrant
         token=long_lived_token,
         versioned=False,
         proof=False,
+        token_in_query=True,
         params={"grant_type": "ig_refresh_token"},
     )
     return _token_grant(payload)
