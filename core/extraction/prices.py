@@ -167,7 +167,7 @@ def _read_candidate(text: str, match: re.Match) -> PriceCandidate | None:
     if glued_to_word:
         return None  # model numbers: A15, T500, G5
     suffix = _SUFFIX_CURRENCY.match(after)
-    if not prefix and not suffix and re.match(r"[ \t]?[a-z\"']", after) and not _PRICE_WORD_AFTER.match(after):
+    if not prefix and not suffix and _followed_by_unit(after, bool(_PRICE_WORD_BEFORE.search(before))):
         return None  # units and quantities: 500g, 3 bars, 30 pieces, 18 inches
     amount = parse_amount(match.group(1), match.group(2))
     if amount is None or amount <= 0:
@@ -192,6 +192,23 @@ def _read_candidate(text: str, match: re.Match) -> PriceCandidate | None:
     if _COMPARE_WORD_BEFORE.search(before) or re.match(r"^\s*\)?\s*~~", after):
         candidate.role = "compare"
     return candidate
+
+
+_UNIT_WORDS = re.compile(
+    r"^[ \t]+(pcs|pieces?|pairs?|bars?|packs?|sets?|kg|kgs|g|grams?|ml|l|ltrs?|litres?|liters?|inch(?:es)?|cm|mm|"
+    r"m|metres?|meters?|ft|feet|hrs?|hours?|days?|weeks?|months?|years?|yrs?|people|persons?|friends?|sizes?|"
+    r"colou?rs?|levels?|designs?|items?|units?|gb|tb|mah|w|watts?|v|volts?|seaters?|seats?|plates?|cups?|rolls?|"
+    r"yards?|bottles?|tins?|boxes?|kids?|years?\s+old|litre|tabs?|capsules?|sachets?|strands?)\b"
+)
+
+
+def _followed_by_unit(after: str, price_word_before: bool) -> bool:
+    """`500g`, `3 bars`, `1000 pieces`. After a price word (`@`, `bei`) only real units count."""
+    if re.match(r"[a-z\"']", after):
+        return not _PRICE_WORD_AFTER.match(after)
+    if not re.match(r"[ \t]+[a-z]", after) or _PRICE_WORD_AFTER.match(after):
+        return False
+    return bool(_UNIT_WORDS.match(after)) or not price_word_before
 
 
 def _is_delivery_fee(text: str, start: int, strong: bool) -> bool:
