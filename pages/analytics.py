@@ -171,13 +171,18 @@ def sync_tab(report: AnalyticsReport) -> None:
           "chart_syncs")
     table_with_download("syncs_per_day", report.sync.per_day, "Syncs per day")
     table_with_download("syncs_by_type", report.sync.by_type, "Syncs by type")
-    api_rows = report.api.per_day
-    frame = pd.DataFrame(api_rows, columns=["day", "account", "api_calls"])
-    chart(alt.Chart(frame, title="Instagram API calls per day and account").mark_bar().encode(
-        x=alt.X("day:T", title=None), y=alt.Y("api_calls:Q", title=None, stack=True),
-        color=alt.Color("account:N", title=None), tooltip=["day:T", "account:N", "api_calls:Q"],
-    ), "chart_api")
-    table_with_download("api_calls_per_day", api_rows, "API calls per day against the budget")
+    api = report.api
+    chart(series_chart(api.per_day, ["api_calls"], "Instagram API calls per day", "bar"), "chart_api")
+    table_with_download("api_calls_per_day", api.per_day, "API calls per day, with the day's peak budget use")
+    top = api.per_account[:20]
+    frame = pd.DataFrame(top, columns=["account", "share_of_budget_per_day"])
+    chart(alt.Chart(frame, title="API budget used per day, by account (busiest 20)").mark_bar().encode(
+        x=alt.X("share_of_budget_per_day:Q", axis=alt.Axis(format="%"), title="share of daily budget"),
+        y=alt.Y("account:N", sort="-x", title=None),
+        color=alt.condition(alt.datum.share_of_budget_per_day >= 0.9, alt.value("#d62728"), alt.value("#1f77b4")),
+        tooltip=["account:N", alt.Tooltip("share_of_budget_per_day:Q", format=".1%")],
+    ), "chart_api_accounts")
+    table_with_download("api_calls_per_account", api.per_account, "API calls per account against the budget")
     table_with_download("api_budget_now", report.api.budget_now, "API budget left now (latest reading per account)")
 
 

@@ -76,13 +76,16 @@ def test_ops_sees_tiles_alerts_charts_and_csv_for_one_store(data, session):
     titles = {json.loads(c.proto.spec).get("title") for c in at.get("vega_lite_chart")}
     assert {
         "Drafts and products per day", "Which fields people fix", "Does high confidence mean right?",
-        "Rejection reasons", "Syncs per day", "Instagram API calls per day and account", "AI tokens per day",
+        "Rejection reasons", "Syncs per day", "Instagram API calls per day", "AI tokens per day",
+        "API budget used per day, by account (busiest 20)",
         "AI cost per day (USD)", "Errors per 1,000 operations, by kind",
     } <= titles
     downloads = at.session_state["analytics_downloads"]
-    assert len(at.get("download_button")) == len(downloads) == 11  # every table in report.tables()
+    assert len(at.get("download_button")) == len(downloads) == 12  # every table in report.tables()
     assert downloads["rejection_reasons.csv"] == "reason,rejected,share\nduplicate,1,0.5\nnot_a_product,1,0.5\n"
-    assert downloads["api_calls_per_day.csv"].splitlines()[1].startswith("2026-03-01,@shop_a,igc_shop_a,12,10.0,120,False")
+    assert downloads["api_calls_per_day.csv"].splitlines()[:2] == [
+        "day,api_calls,peak_usage_percent,accounts_throttled", "2026-03-01,12,10.0,0",
+    ]
 
 
 def test_ops_all_stores_view(data, session):

@@ -52,9 +52,10 @@ class SyncHealth:
 class ApiUsage:
     total_calls: int = 0
     rate_limit_hit: bool = False
-    throttled_snapshots: int = 0
-    per_day: list[dict] = field(default_factory=list)  # day x account
+    throttled_days: int = 0  # account-days with a throttled reading
+    per_day: list[dict] = field(default_factory=list)  # every day, all accounts in scope
     budget_now: list[dict] = field(default_factory=list)  # latest snapshot per account
+    per_account: list[dict] = field(default_factory=list)  # the period per account, busiest first
 
 
 @dataclass
@@ -125,47 +126,72 @@ def sync_health(session: Session, scope: Scope, period: Period) -> SyncHealth:
 
 
 def api_usage(session: Session, scope: Scope, period: Period) -> ApiUsage:
-    """Graph calls per day and account, with the day's peak budget use and throttling."""
-    history = InstagramSyncHistory
+    """Graph calls per day and per account, against the budget snapshots of the same span.
+
+    Per day sums every account in scope (one store has one account); per account sums the
+    period, so the all-stores view stays one row per day and one per account.
+    """
+    history, snap = InstagramSyncHistory, ApiBudgetSnapshot
+    in_period = and_(history.started_at >= period.start, history.started_at < period.end)
+    snap_in_period = and_(snap.taken_at >= period.start, snap.taken_at < period.end)
     day = day_of(history.started_at).label("day")
-    calls_stmt = scope.apply(
-        select(day, history.connection_id, func.sum(history.api_calls_used)).where(
-            history.started_at >= period.start, history.started_at < period.end
-        ),
-        history.store_id,
-    ).group_by(day, history.connection_id)
-    calls = {(d, c): int(n or 0) for d, c, n in session.execute(calls_stmt)}
-    snapshots = _budget_per_day(session, scope, period)
-    names = _account_names(session, {c for _, c in calls} | {c for _, c in snapshots})
-    per_day = []
-    for key in sorted(set(calls) | set(snapshots), key=lambda k: (k[0], names.get(k[1], ""))):
-        peak, budget, throttled = snapshots.get(key, (None, None, False))
-        per_day.append({
-            "day": key[0], "account": names.get(key[1], key[1] or "unknown"), "connection_id": key[1],
-            "api_calls": calls.get(key, 0), "peak_usage_percent": peak,
-            "estimated_daily_budget": budget, "throttled": throttled,
-        })
-    throttled_count = sum(1 for row in per_day if row["throttled"])
-    hit = any(row["throttled"] or (row["peak_usage_percent"] or 0) >= 100 for row in per_day)
-    return ApiUsage(sum(calls.values()), hit, throttled_count, per_day, budget_now(session, scope, names))
+    calls_by_day = dict(session.execute(
+        scope.apply(select(day, func.sum(history.api_calls_used)).where(in_period), history.store_id).group_by(day)
+    ).all())
+    snap_day = day_of(snap.taken_at).label("day")
+    snaps_by_day = {
+        d: (peak, int(accounts or 0)) for d, peak, accounts in session.execute(
+            scope.apply(select(snap_day, func.max(snap.usage_percent),
+                               func.count(snap.connection_id.distinct()).filter(snap.throttled.is_(True)))
+                        .where(snap_in_period), snap.store_id).group_by(snap_day)
+        )
+    }
+    per_day = [
+        {"day": d, "api_calls": int(calls_by_day.get(d) or 0),
+         "peak_usage_percent": _float(snaps_by_day.get(d, (None, 0))[0]),
+         "accounts_throttled": snaps_by_day.get(d, (None, 0))[1]}
+        for d in period.days()
+    ]
+    per_account = _per_account(session, scope, in_period, snap_in_period, len(period.days()))
+    hit = any(r["days_throttled"] or (r["peak_usage_percent"] or 0) >= 100 for r in per_account)
+    total = sum(r["api_calls"] for r in per_day)
+    names = {r["connection_id"]: r["account"] for r in per_account}
+    return ApiUsage(total, hit, sum(r["days_throttled"] for r in per_account), per_day,
+                    budget_now(session, scope, names), per_account)
 
 
-def _budget_per_day(session: Session, scope: Scope, period: Period) -> dict[tuple, tuple]:
-    snap = ApiBudgetSnapshot
-    day = day_of(snap.taken_at).label("day")
+def _per_account(session: Session, scope: Scope, in_period, snap_in_period, days: int) -> list[dict]:
+    history, snap = InstagramSyncHistory, ApiBudgetSnapshot
+    calls = dict(session.execute(
+        scope.apply(select(history.connection_id, func.sum(history.api_calls_used)).where(in_period),
+                    history.store_id).group_by(history.connection_id)
+    ).all())
     # Calls per 100% of budget: our calls in the window over Meta's percentage of it.
     budget = func.max(snap.calls_in_window * 100.0 / snap.usage_percent).filter(snap.usage_percent > 0)
-    stmt = scope.apply(
-        select(day, snap.connection_id, func.max(snap.usage_percent), budget,
-               count_where(snap.throttled.is_(True))).where(
-            snap.taken_at >= period.start, snap.taken_at < period.end
-        ),
-        snap.store_id,
-    ).group_by(day, snap.connection_id)
-    return {
-        (d, c): (None if peak is None else float(peak), None if b is None else int(b), bool(t))
-        for d, c, peak, b, t in session.execute(stmt)
+    throttled_days = func.count(day_of(snap.taken_at).distinct()).filter(snap.throttled.is_(True))
+    snaps = {
+        c: (peak, b, int(t or 0)) for c, peak, b, t in session.execute(
+            scope.apply(select(snap.connection_id, func.max(snap.usage_percent), budget, throttled_days)
+                        .where(snap_in_period), snap.store_id).group_by(snap.connection_id)
+        )
     }
+    names = _account_names(session, set(calls) | set(snaps))
+    rows = []
+    for connection_id in set(calls) | set(snaps):
+        peak, estimated, throttled = snaps.get(connection_id, (None, None, 0))
+        used = int(calls.get(connection_id) or 0)
+        estimated = None if estimated is None else int(estimated)
+        rows.append({
+            "account": names.get(connection_id, connection_id or "unknown"), "connection_id": connection_id,
+            "api_calls": used, "calls_per_day": round(used / days, 2), "estimated_daily_budget": estimated,
+            "share_of_budget_per_day": ratio(used / days, estimated), "peak_usage_percent": _float(peak),
+            "days_throttled": throttled,
+        })
+    return sorted(rows, key=lambda r: (-r["api_calls"], r["account"]))
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
 
 
 def budget_now(session: Session, scope: Scope, names: dict | None = None) -> list[dict]:

@@ -82,6 +82,7 @@ class AnalyticsReport:
             "syncs_by_type": self.sync.by_type,
             "syncs_per_day": self.sync.per_day,
             "api_calls_per_day": self.api.per_day,
+            "api_calls_per_account": self.api.per_account,
             "api_budget_now": self.api.budget_now,
             "ai_usage_per_day": self.ai.per_day,
             "errors_by_kind": self.errors.by_kind,

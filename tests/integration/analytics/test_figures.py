@@ -97,18 +97,21 @@ def test_sync_success_partial_and_by_type(session, data, ops):
     assert [r["runs"] for r in sync.per_day] == [1, 1, 2, 0, 0, 0, 0]
 
 
-def test_api_calls_per_day_against_the_budget(session, data, ops):
+def test_api_calls_per_day_and_account_against_the_budget(session, data, ops):
     api = _report(session, ops, data.store_a.id).api
     assert api.total_calls == 22  # 12 + 3 + 2 + 1 + 4 (the running sync has spent its calls too)
     rows = {r["day"]: r for r in api.per_day}
-    assert {d: r["api_calls"] for d, r in rows.items()} == {
-        "2026-03-01": 12, "2026-03-02": 3, "2026-03-03": 3, "2026-03-04": 4,
+    assert [r["api_calls"] for r in api.per_day] == [12, 3, 3, 4, 0, 0, 0]
+    assert rows["2026-03-01"]["peak_usage_percent"] == 10.0 and rows["2026-03-01"]["accounts_throttled"] == 0
+    assert rows["2026-03-03"]["peak_usage_percent"] == 100.0 and rows["2026-03-03"]["accounts_throttled"] == 1
+    (account,) = api.per_account
+    # budget: 12 calls at 10% -> 120 a day; 20 at 40% and 50 at 100% -> 50; the largest reading wins
+    assert account == {
+        "account": "@shop_a", "connection_id": "igc_shop_a", "api_calls": 22, "calls_per_day": round(22 / 7, 2),
+        "estimated_daily_budget": 120, "share_of_budget_per_day": pytest.approx(22 / 7 / 120),
+        "peak_usage_percent": 100.0, "days_throttled": 1,
     }
-    assert rows["2026-03-01"]["account"] == "@shop_a"
-    assert (rows["2026-03-01"]["peak_usage_percent"], rows["2026-03-01"]["estimated_daily_budget"]) == (10.0, 120)
-    assert (rows["2026-03-03"]["peak_usage_percent"], rows["2026-03-03"]["estimated_daily_budget"]) == (100.0, 50)
-    assert rows["2026-03-03"]["throttled"] and not rows["2026-03-01"]["throttled"]
-    assert api.rate_limit_hit
+    assert api.rate_limit_hit and api.throttled_days == 1
     (now,) = api.budget_now
     assert (now["account"], now["usage_percent"], now["remaining_calls"], now["throttled"]) == ("@shop_a", 100.0, 0, True)
 
@@ -144,6 +147,8 @@ def test_all_stores_for_ops_adds_up_both_stores(session, data, ops):
     assert report.drafts.backlog.pending == 4
     assert report.errors.operations == 4 + 1 + 115 + 7 + 5 + 4
     assert len(report.api.budget_now) == 2
+    assert [r["account"] for r in report.api.per_account] == ["@shop_a", "@shop_b"]
+    assert report.api.per_day[1]["api_calls"] == 3 + 5  # both stores on 2 March
 
 
 def test_seller_sees_only_their_store(session, data):
