@@ -13,6 +13,7 @@ Run: .venv/bin/python bench/bench_graph_client.py [--posts 1000] [--rounds 5]
 from __future__ import annotations
 
 import argparse
+import logging
 import socket
 import sys
 import threading
@@ -84,6 +85,7 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request lines in the figures
 
     url, config, server = start_sandbox(args.posts)
     try:
