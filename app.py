@@ -8,6 +8,7 @@ import streamlit as st
 from core.errors import AuthenticationFailed
 from core.services.users import authenticate
 from ui.context import ACTOR_KEY, STORE_KEY, current_actor, db_session, store_picker
+from ui.notifications import notifications_sidebar
 
 st.set_page_config(page_title="Catalog Sync", page_icon=":material/storefront:", layout="wide")
 
@@ -63,6 +64,7 @@ def main() -> None:
     with st.sidebar:
         st.caption(f"Signed in as **{actor.email}** ({actor.role})")
         store_picker(actor)
+        notifications_sidebar(actor)
         st.button("Log out", icon=":material/logout:", key="logout", on_click=logout)
     page.run()
 

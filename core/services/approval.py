@@ -8,12 +8,13 @@ product: the loser's UPDATE matches no row and it gets a clear refusal.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -244,10 +245,21 @@ def _fill_product(product: Product, draft: ProductDraft, values: dict[str, Any],
 
 
 def _free_slug(session: Session, store_id: str, base: str) -> str:
+    """The first free slug in the store. On PostgreSQL, approvals in one store take a
+    transaction-scoped advisory lock first, so concurrent approvals of same-named drafts
+    pick slugs one after another instead of clashing; SQLite already has one writer at a time.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_lock_key(store_id))))
     taken = set(session.scalars(
         select(Product.slug).where(Product.store_id == store_id, Product.slug.startswith(base, autoescape=True))
     ))
     return next_free_slug(base, taken)
+
+
+def _lock_key(store_id: str) -> int:
+    """A stable signed 64-bit number for the store (advisory locks are keyed by integers)."""
+    return int.from_bytes(hashlib.sha256(f"product-slug:{store_id}".encode()).digest()[:8], "big", signed=True)
 
 
 def products_for_drafts(session: Session, actor: Actor, store_id: str, draft_ids: list[str]) -> list[Product]:

@@ -164,7 +164,8 @@ def parse_amount(value: Any) -> Decimal | None:
         parsed = Price.fromstring(str(value)).amount
         if parsed is None:
             return None
-        amount = Decimal(parsed)
+        # price-parser drops a leading minus; keep it so "-3" is refused, not read as 3.
+        amount = -Decimal(parsed) if str(value).strip().startswith("-") else Decimal(parsed)
     if not amount.is_finite():
         return None
     return amount.quantize(Decimal("0.01"))

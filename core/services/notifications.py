@@ -7,6 +7,7 @@ scoping like every other service.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
@@ -68,13 +69,29 @@ def notify_scan_finished(
     notify(session, store_id, "scan_finished", title, dedup_key=f"scan_finished:{sync_id}", clock=clock)
 
 
-def list_notifications(session: Session, actor: Actor, store_id: str, limit: int = 20) -> list[Notification]:
+@dataclass(frozen=True)
+class NotificationView:
+    """A notification as the sidebar shows it (plain values, safe after the session closes)."""
+
+    id: str
+    kind: str
+    title: str
+    body: str | None
+    draft_id: str | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+def list_notifications(session: Session, actor: Actor, store_id: str, limit: int = 20) -> list[NotificationView]:
     require_store(session, actor, store_id)
     stmt = (
         select(Notification).where(Notification.store_id == store_id)
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
     )
-    return list(session.scalars(stmt))
+    return [
+        NotificationView(n.id, n.kind, n.title, n.body, n.draft_id, n.created_at, n.read_at)
+        for n in session.scalars(stmt)
+    ]
 
 
 def unread_count(session: Session, actor: Actor, store_id: str) -> int:

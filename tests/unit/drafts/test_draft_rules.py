@@ -42,6 +42,7 @@ def test_edits_keep_only_real_differences_from_the_ai():
     ({"name": "x" * 201}, "name"),
     ({"price": 0}, "price"),
     ({"price": -5}, "price"),
+    ({"price": "-5"}, "price"),
     ({"price": "abc"}, "price"),
     ({"price": 1_000_000_000}, "price"),
     ({"currency": "KSH"}, "currency"),

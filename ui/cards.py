@@ -1,0 +1,86 @@
+"""The review grid's draft card, and reading our own image copies safely.
+
+Images come from the media store's folder (`settings.media_dir / key`). A draft with no
+image, a missing file or a key that points outside the folder shows a placeholder
+instead of breaking the grid.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+import streamlit as st
+from PIL import Image, ImageDraw
+
+from core.clock import utcnow
+from core.config import get_settings
+from core.services.draft_rules import confidence_band, expires_in_text, format_price
+from core.services.drafts import DraftCard
+
+BAND_COLOURS = {"high": "green", "medium": "orange", "low": "red", "unknown": "gray"}
+BAND_LABELS = {"high": "High", "medium": "Medium", "low": "Low", "unknown": "No score"}
+
+
+def media_path(key: str | None) -> Path | None:
+    """The file for a media-store key, or None if it is missing or escapes the media folder."""
+    if not key:
+        return None
+    root = Path(get_settings().media_dir).resolve()
+    path = (root / key).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    return path
+
+
+@lru_cache(maxsize=1)
+def placeholder_image() -> bytes:
+    """A plain grey square saying there is no image (made once per process)."""
+    image = Image.new("RGB", (400, 400), (236, 233, 242))
+    ImageDraw.Draw(image).text((150, 190), "no image", fill=(120, 110, 140))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def image_or_placeholder(key: str | None):
+    path = media_path(key)
+    return str(path) if path else placeholder_image()
+
+
+def confidence_badge(confidence: float | None) -> None:
+    band = confidence_band(confidence)
+    score = f" {confidence:.0%}" if confidence is not None else ""
+    st.badge(f"{BAND_LABELS[band]}{score}", color=BAND_COLOURS[band])
+
+
+def draft_card(
+    card: DraftCard,
+    *,
+    selected: bool,
+    on_select: Callable[[str], None],
+    actions: Callable[[DraftCard], None],
+) -> None:
+    """One card: thumbnail, select box, name, price, confidence, expiry, image count, actions."""
+    with st.container(border=True, key=f"card_{card.id}"):
+        st.image(image_or_placeholder(card.thumb), width="stretch")
+        # The selection set is the truth; the checkbox mirrors it without a second default.
+        st.session_state[f"select_{card.id}"] = selected
+        st.checkbox("Select", key=f"select_{card.id}", on_change=on_select, args=(card.id,))
+        st.markdown(f"**{card.name or 'Untitled draft'}**")
+        st.markdown(format_price(card.price, card.currency))
+        with st.container(horizontal=True, gap="small"):
+            confidence_badge(card.confidence)
+            if card.image_count > 1:
+                st.badge(f"{card.image_count} images", icon=":material/photo_library:", color="blue")
+            if card.edited_fields:
+                st.badge("edited", icon=":material/edit:", color="violet")
+            if card.auto_approved:
+                st.badge("auto-approved", icon=":material/bolt:", color="green")
+        if card.status == "pending":
+            st.caption(expires_in_text(card.expires_at, utcnow()))
+        else:
+            st.caption(card.status + (f" ({card.rejection_reason.replace('_', ' ')})" if card.rejection_reason else ""))
+        actions(card)

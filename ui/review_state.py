@@ -1,0 +1,85 @@
+"""The review screen's state: the cached grid query, its invalidation, selection and messages.
+
+The grid query is cached per store, filter and page (shared by every session of this
+process) and keyed on a per-store version that every action bumps, so a change shows
+at once; a short TTL picks up drafts the worker adds.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.security import Actor
+from core.services.drafts import DraftFilter, DraftPage, list_drafts
+from ui.context import db_session
+
+GRID_TTL_SECONDS = 20
+SELECTED_KEY = "review_selected"
+FLASH_KEY = "review_flash"
+FOCUS_KEY = "review_focus"
+
+
+@st.cache_resource
+def _versions() -> dict[str, int]:
+    return {}
+
+
+def data_version(store_id: str) -> int:
+    return _versions().get(store_id, 0)
+
+
+def invalidate(store_id: str) -> None:
+    """Call after any change to a store's drafts, so every session's next grid is fresh."""
+    versions = _versions()
+    versions[store_id] = versions.get(store_id, 0) + 1
+
+
+@st.cache_data(ttl=GRID_TTL_SECONDS, max_entries=500, show_spinner=False)
+def _cached_page(actor: Actor, store_id: str, draft_filter: DraftFilter, page: int, page_size: int,
+                 version: int) -> DraftPage:
+    with db_session() as session:
+        return list_drafts(session, actor, store_id, draft_filter, page, page_size)
+
+
+def grid_page(actor: Actor, store_id: str, draft_filter: DraftFilter, page: int, page_size: int) -> DraftPage:
+    return _cached_page(actor, store_id, draft_filter, page, page_size, data_version(store_id))
+
+
+# --- selection ------------------------------------------------------------------------------
+
+
+def selected_ids() -> set[str]:
+    return st.session_state.setdefault(SELECTED_KEY, set())
+
+
+def toggle_selected(draft_id: str) -> None:
+    """Checkbox callback: keep the selection in one set that survives paging."""
+    chosen = selected_ids()
+    if st.session_state.get(f"select_{draft_id}"):
+        chosen.add(draft_id)
+    else:
+        chosen.discard(draft_id)
+
+
+def select(draft_ids: list[str]) -> None:
+    selected_ids().update(draft_ids)
+    for draft_id in draft_ids:
+        st.session_state[f"select_{draft_id}"] = True
+
+
+def clear_selection() -> None:
+    for draft_id in selected_ids():
+        st.session_state.pop(f"select_{draft_id}", None)
+    st.session_state[SELECTED_KEY] = set()
+
+
+# --- messages that survive the rerun after an action ----------------------------------------------
+
+
+def flash(message: str, icon: str = ":material/check_circle:") -> None:
+    st.session_state.setdefault(FLASH_KEY, []).append((message, icon))
+
+
+def show_flashes() -> None:
+    for message, icon in st.session_state.pop(FLASH_KEY, []):
+        st.toast(message, icon=icon)
