@@ -16,7 +16,8 @@ MAX_WORDS = 8
 MAX_CHARS = 70
 
 _LEADING_FILLER = re.compile(
-    r"^\s*(?:new\s+in|new\s+arrivals?|just\s+in|just\s+landed|restocked|back\s+in\s+stock|hot\s+deal|"
+    r"^\s*(?:(?:back\s+to\s+school|christmas|easter|black\s+friday|weekend|holiday|festive|eid|valentines?|"
+    r"mega|special|closing|clearance)\s+(?:offers?|sales?|deals?|promo)|new\s+in|new\s+arrivals?|just\s+in|just\s+landed|restocked|back\s+in\s+stock|hot\s+deal|"
     r"flash\s+sale|sale|offer|promo|mzigo\s+mpya(?:\s+umefika)?|now\s+available|available\s+now|available|"
     r"fresh\s+stock|new\s+stock|brand\s+new|in\s+stock|limited\s+offer|get\s+yours|shop\s+now|dm\s+to\s+order|"
     r"(?:dm|inbox|call|whatsapp)\s+(?:us\s+)?for\s+(?:the\s+)?price|price\s+inbox|bei\s+inbox)\b[\s:!.,\-–]*",
