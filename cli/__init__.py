@@ -8,6 +8,7 @@ import click
 COMMAND_MODULES = [
     "cli.database",
     "cli.run",
+    "cli.sandbox",
     "cli.webhook_server",
     "cli.report",
     "cli.extraction",

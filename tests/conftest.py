@@ -23,6 +23,7 @@ from core.models import Base
 pytest_plugins = [
     # Each area that needs a live local server registers its fixture module here.
     "tests.fixtures.webhook_server",
+    "tests.fixtures.sandbox",
 ]
 
 PG_ADMIN_URL = os.environ.get(

@@ -1,0 +1,46 @@
+"""`catalog-sync sandbox`: run the local Meta stand-in in the foreground."""
+
+from __future__ import annotations
+
+import click
+
+SANDBOX_DEFAULTS = {"accounts": 5, "posts_per_account": 60}
+
+
+@click.command(help="Run the local Meta sandbox (OAuth dialogs, Graph API, webhooks) in the foreground.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8700, show_default=True, type=int)
+@click.option("--accounts", default=SANDBOX_DEFAULTS["accounts"], show_default=True, type=int)
+@click.option("--posts-per-account", default=SANDBOX_DEFAULTS["posts_per_account"], show_default=True, type=int)
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--api-version", default="v25.0", show_default=True)
+@click.option("--public-url", default=None, help="Base URL written into media_url/paging.next "
+                                                 "(default http://HOST:PORT).")
+@click.option("--webhook-url", default=None, help="Callback that receives signed webhooks.")
+@click.option("--emit-media-webhooks", is_flag=True, help="Also send the seed's `media` payload on publish.")
+@click.option("--require-proof", is_flag=True, help="Refuse Graph calls without appsecret_proof.")
+@click.option("--budget", type=int, default=None, help="Calls per 24 h per account (default 4800 x impressions).")
+@click.option("--auto-subscribe", is_flag=True, help="Treat every account as subscribed to webhooks.")
+def sandbox(host: str, port: int, accounts: int, posts_per_account: int, seed: int, api_version: str,
+            public_url: str | None, webhook_url: str | None, emit_media_webhooks: bool, require_proof: bool,
+            budget: int | None, auto_subscribe: bool) -> None:
+    from werkzeug.serving import run_simple
+
+    from core.config import get_settings
+    from sandbox.app import SandboxConfig, create_app
+
+    settings = get_settings()
+    config = SandboxConfig(
+        accounts=accounts, posts_per_account=posts_per_account, seed=seed, api_version=api_version,
+        fb_app_id=settings.meta_app_id, fb_app_secret=settings.meta_app_secret,
+        ig_app_id=settings.instagram_app_id, ig_app_secret=settings.instagram_app_secret,
+        webhook_url=webhook_url, emit_media_webhooks=emit_media_webhooks, require_proof=require_proof,
+        budget_override=budget, public_url=public_url or f"http://{host}:{port}", auto_subscribe=auto_subscribe,
+    )
+    app = create_app(config)
+    click.echo(f"Meta sandbox on http://{host}:{port} ({accounts} accounts x {posts_per_account} posts, "
+               f"seed {seed}); accounts and tokens: http://{host}:{port}/_sandbox/accounts")
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+COMMANDS = [sandbox]
