@@ -188,7 +188,7 @@ def exchange_instagram_code(api_url: str, app_id: str, app_secret: str, redirect
             "client_secret": app_secret,
             "grant_type": "authorization_code",
             "redirect_uri": redirect_uri,
-            "code": code,
+            "code": code.removesuffix("#_"),  # Instagram appends "#_" to the redirect; not part of the code
         },
     )
     if isinstance(payload, dict) and isinstance(payload.get("data"), list) and payload["data"]:
