@@ -126,6 +126,8 @@ class GraphClient:
         not relied on). On code 1 ("reduce the amount of data") the page shrinks
         and the same page is asked again.
         """
+        if newer_than is not None and newer_than.tzinfo is None:
+            raise ValueError("newer_than must be timezone-aware (Meta's timestamps are UTC)")
         if limit is not None and limit <= 0:
             return
         size = min(page_size, limit) if limit else page_size

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import datetime
+
+import pytest
 
 from core.instagram import GraphClient, appsecret_proof
 from core.instagram.oauth import PageLink, TokenGrant, facebook_login_url, instagram_login_url
@@ -32,3 +35,9 @@ def test_dialog_urls_for_both_flows():
     ig = instagram_login_url("https://www.instagram.com", "app2", "https://x/cb", "st9")
     assert ig.startswith("https://www.instagram.com/oauth/authorize?")
     assert "scope=instagram_business_basic" in ig and "client_id=app2" in ig and "state=st9" in ig
+
+
+def test_list_media_refuses_a_naive_newer_than_before_calling():
+    client = GraphClient(base_url="http://127.0.0.1:9", api_version="v25.0", access_token=CANARY)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        next(client.list_media("1", newer_than=datetime(2024, 1, 1)))
