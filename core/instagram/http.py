@@ -29,7 +29,6 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from core.instagram.budget import BudgetTracker, parse_business_usage
 from core.instagram.errors import (
-    GraphError,
     PayloadInvalid,
     RateLimited,
     ReduceDataRequested,
@@ -97,13 +96,6 @@ class _RedactingFilter(logging.Filter):
 
 for _name in ("urllib3.connectionpool", "urllib3.util.retry"):
     logging.getLogger(_name).addFilter(_RedactingFilter())
-
-
-@dataclass
-class Answer:
-    payload: Any
-    headers: Mapping[str, str]
-    status: int
 
 
 class GraphTransport:
