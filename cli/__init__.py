@@ -12,6 +12,7 @@ COMMAND_MODULES = [
     "cli.webhook_server",
     "cli.report",
     "cli.extraction",
+    "cli.connections",
 ]
 
 

@@ -1,0 +1,102 @@
+"""`catalog-sync demo-seed`: a demo seller, profile and store per sandbox account, each connected
+through the same OAuth code flow a person goes through (the sandbox dialog's Allow, over HTTP).
+
+Idempotent: a seller that exists is reused, and a store already connected is left alone, so
+`make run` can call it every time. The code is finished in-process (`finish_connect`) because
+the sidecar may not be up yet; the redirect URI is still the configured one, as Meta checks it.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+
+import requests
+from sqlalchemy import select
+
+from core.config import Settings
+from core.db import get_engine, session_factory
+from core.errors import CatalogSyncError
+from core.models import AppUser, Store
+from core.security import SYSTEM
+from core.services.connect import ConnectDeps, connection_status, finish_connect, start_connect
+from core.services.stores import create_seller_store
+from core.services.users import actor_for, create_user
+
+
+def sandbox_settings(settings: Settings, sandbox_url: str) -> Settings:
+    """The same settings with every Meta host pointed at the sandbox."""
+    return settings.model_copy(update={
+        "meta_graph_url": sandbox_url, "meta_dialog_url": sandbox_url, "instagram_graph_url": sandbox_url,
+        "instagram_api_url": sandbox_url, "instagram_dialog_url": sandbox_url,
+    })
+
+
+def seed_demo_sellers(settings: Settings, sandbox_url: str, password: str) -> list[dict]:
+    http = requests.Session()
+    accounts = http.get(f"{sandbox_url}/_sandbox/accounts", timeout=10).json()
+    deps = ConnectDeps.from_settings(sandbox_settings(settings, sandbox_url))
+    sessions = session_factory(get_engine(settings.database_url))
+    seeded = []
+    for account in accounts:
+        with sessions() as session:
+            seeded.append(_seed_one(session, deps, http, account, password))
+    return seeded
+
+
+def _seed_one(session, deps: ConnectDeps, http: requests.Session, account: dict, password: str) -> dict:
+    email = f"{account['username'].replace('.', '_')}@sellers.demo"
+    user = session.scalar(select(AppUser).where(AppUser.email == email))
+    if user is None:
+        store = create_seller_store(session, SYSTEM, account.get("name") or account["username"])
+        user = create_user(session, email, password, "seller", store.id)
+        session.commit()
+    store = session.get(Store, user.store_id)
+    actor = actor_for(user)
+    view = connection_status(session, actor, store.id)
+    if view is None or view.status != "active":
+        dialog = start_connect(session, deps, actor, store.id, account["login"])
+        back = allow_on_dialog(http, dialog, account)
+        query = parse_qs(urlsplit(back).query)
+        if "code" not in query:
+            raise CatalogSyncError(f"the sandbox dialog did not grant access for @{account['username']}: {back}")
+        finish_connect(session, deps, query["code"][0], query["state"][0])
+        view = connection_status(session, actor, store.id)
+    return {
+        "store_id": store.id, "store_name": store.name, "email": email, "password": password,
+        "instagram": account["username"], "login_flow": account["login"], "status": view.status,
+    }
+
+
+def allow_on_dialog(http: requests.Session, dialog_url: str, account: dict) -> str:
+    """Sign in on the sandbox dialog as this account, tick only its Page, press Allow; the redirect URL."""
+    login_as = account.get("fb_user_id") if account["login"] == "facebook" else account["ig_user_id"]
+    page = http.get(f"{dialog_url}&{urlencode({'login_as': login_as})}", timeout=10)
+    page.raise_for_status()
+    form = _ConsentForm()
+    form.feed(page.text)
+    fields = list(form.hidden)
+    if account.get("page_id") and account["page_id"] in form.pages:
+        fields.append(("page_id", account["page_id"]))
+    fields.append(("decision", "allow"))
+    answer = http.post(urljoin(dialog_url, form.action), data=fields, allow_redirects=False, timeout=10)
+    return answer.headers.get("Location", "")
+
+
+class _ConsentForm(HTMLParser):
+    """The consent form's action, hidden fields and Page checkboxes."""
+
+    def __init__(self):
+        super().__init__()
+        self.action = ""
+        self.hidden: list[tuple[str, str]] = []
+        self.pages: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form" and not self.action:
+            self.action = attributes.get("action") or ""
+        elif tag == "input" and attributes.get("type") == "hidden":
+            self.hidden.append((attributes.get("name") or "", attributes.get("value") or ""))
+        elif tag == "input" and attributes.get("name") == "page_id":
+            self.pages.append(attributes.get("value") or "")
