@@ -10,6 +10,7 @@ COMMAND_MODULES = [
     "cli.run",
     "cli.sandbox",
     "cli.webhook_server",
+    "cli.worker",
     "cli.report",
     "cli.extraction",
     "cli.connections",
