@@ -48,7 +48,8 @@ STEPS = [
                created, created
         FROM (
             SELECT g, 1 + (g % :stores) AS s, random() AS r2, random() AS r3,
-                   now() - (random() * interval '365 days') AS created,
+                   -- time-ordered, as real drafts are inserted: draft g is g/N of the way through the year
+                   now() - ((1 - g::float / :drafts) * interval '365 days') - (random() * interval '1 hour') AS created,
                    CASE WHEN r < 0.55 THEN 'approved' WHEN r < 0.70 THEN 'rejected'
                         WHEN r < 0.85 THEN 'expired' WHEN r < 0.98 THEN 'pending' ELSE 'withdrawn' END AS status
             FROM (SELECT g, random() AS r FROM generate_series(1, :drafts) g) base

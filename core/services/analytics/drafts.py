@@ -101,36 +101,62 @@ def _reviewed_approval():
     return and_(_is("approved"), ProductDraft.auto_approved.is_(False))
 
 
-def draft_outcomes(session: Session, scope: Scope, period: Period) -> DraftOutcomes:
-    """Every status count of the cohort in one pass over its rows."""
+_OUTCOME_STATUSES = ("pending", "approved", "rejected", "expired", "withdrawn")
+
+
+def cohort_by_band(session: Session, scope: Scope, period: Period) -> dict[str, dict[str, int]]:
+    """One pass over the cohort: every count the outcome, accuracy and field figures need, per band.
+
+    One GROUP BY instead of three scans keeps the all-stores view fast on a year of drafts.
+    """
+    band = _band().label("band")
     reviewed = _reviewed_approval()
+    names = ["created", *_OUTCOME_STATUSES, "auto_approved", "reviewed_approvals", "zero_edit_approvals",
+             *(f"edited:{f}" for f in EDITABLE_FIELDS)]
     stmt = _cohort(
-        scope, period,
-        func.count(),
-        *(count_where(_is(s)) for s in ("pending", "approved", "rejected", "expired", "withdrawn")),
+        scope, period, band, func.count(),
+        *(count_where(_is(s)) for s in _OUTCOME_STATUSES),
         count_where(and_(_is("approved"), ProductDraft.auto_approved.is_(True))),
         count_where(reviewed),
         count_where(and_(reviewed, json_is_empty(ProductDraft.seller_edits))),
-    )
-    values = session.execute(stmt).one()
-    return DraftOutcomes(*(int(v or 0) for v in values))
+        *(count_where(and_(reviewed, json_has_key(ProductDraft.seller_edits, literal(f)))) for f in EDITABLE_FIELDS),
+    ).group_by(band)
+    found = {row[0]: dict(zip(names, (int(v or 0) for v in row[1:]))) for row in session.execute(stmt)}
+    return {b: found.get(b, dict.fromkeys(names, 0)) for b in BANDS}
 
 
-def field_edit_rates(session: Session, scope: Scope, period: Period) -> list[dict]:
+def _total(by_band: dict[str, dict[str, int]], name: str) -> int:
+    return sum(counts[name] for counts in by_band.values())
+
+
+def outcomes_from(by_band: dict[str, dict[str, int]]) -> DraftOutcomes:
+    return DraftOutcomes(*(_total(by_band, n) for n in (
+        "created", *_OUTCOME_STATUSES, "auto_approved", "reviewed_approvals", "zero_edit_approvals")))
+
+
+def field_edits_from(by_band: dict[str, dict[str, int]]) -> list[dict]:
     """Per field: how many of a person's approvals changed it, and the share (most fixed first)."""
-    reviewed = _reviewed_approval()
-    stmt = _cohort(
-        scope, period,
-        count_where(reviewed),
-        *(count_where(and_(reviewed, json_has_key(ProductDraft.seller_edits, literal(name))))
-          for name in EDITABLE_FIELDS),
-    )
-    total, *edited = session.execute(stmt).one()
+    total = _total(by_band, "reviewed_approvals")
     rows = [
-        {"field": name, "edited": int(n or 0), "approvals": int(total or 0), "edit_rate": ratio(n, total)}
-        for name, n in zip(EDITABLE_FIELDS, edited)
+        {"field": f, "edited": _total(by_band, f"edited:{f}"), "approvals": total,
+         "edit_rate": ratio(_total(by_band, f"edited:{f}"), total)}
+        for f in EDITABLE_FIELDS
     ]
     return sorted(rows, key=lambda r: (-r["edited"], EDITABLE_FIELDS.index(r["field"])))
+
+
+def bands_from(by_band: dict[str, dict[str, int]]) -> list[dict]:
+    """Per confidence band: outcomes and accuracy, to see whether high confidence means right."""
+    rows = []
+    for name, c in by_band.items():
+        decided = c["approved"] + c["rejected"] + c["expired"]
+        rows.append({
+            "band": name, "drafts": c["created"], "approved": c["approved"], "rejected": c["rejected"],
+            "expired": c["expired"], "approval_rate": ratio(c["approved"], decided),
+            "reviewed_approvals": c["reviewed_approvals"], "zero_edit": c["zero_edit_approvals"],
+            "accuracy": ratio(c["zero_edit_approvals"], c["reviewed_approvals"]),
+        })
+    return rows
 
 
 def _band():
@@ -141,27 +167,6 @@ def _band():
         (confidence >= LOW_CONFIDENCE, literal("medium")),
         else_=literal("low"),
     )
-
-
-def confidence_bands(session: Session, scope: Scope, period: Period) -> list[dict]:
-    """Per confidence band: outcomes and accuracy, to see whether high confidence means right."""
-    band = _band().label("band")
-    reviewed = _reviewed_approval()
-    stmt = _cohort(
-        scope, period, band, func.count(),
-        count_where(_is("approved")), count_where(_is("rejected")), count_where(_is("expired")),
-        count_where(reviewed), count_where(and_(reviewed, json_is_empty(ProductDraft.seller_edits))),
-    ).group_by(band)
-    found = {row[0]: row[1:] for row in session.execute(stmt)}
-    rows = []
-    for name in BANDS:
-        drafts, approved, rejected, expired, reviewed_n, zero_edit = (int(v or 0) for v in found.get(name, (0,) * 6))
-        rows.append({
-            "band": name, "drafts": drafts, "approved": approved, "rejected": rejected,
-            "expired": expired, "approval_rate": ratio(approved, approved + rejected + expired),
-            "reviewed_approvals": reviewed_n, "zero_edit": zero_edit, "accuracy": ratio(zero_edit, reviewed_n),
-        })
-    return rows
 
 
 def rejection_reasons(session: Session, scope: Scope, period: Period) -> list[dict]:
@@ -231,10 +236,11 @@ def products_per_day(session: Session, scope: Scope, period: Period) -> dict[str
 
 
 def draft_figures(session: Session, scope: Scope, period: Period, now: datetime) -> DraftFigures:
+    by_band = cohort_by_band(session, scope, period)
     return DraftFigures(
-        outcomes=draft_outcomes(session, scope, period),
-        field_edits=field_edit_rates(session, scope, period),
-        bands=confidence_bands(session, scope, period),
+        outcomes=outcomes_from(by_band),
+        field_edits=field_edits_from(by_band),
+        bands=bands_from(by_band),
         rejection_reasons=rejection_reasons(session, scope, period),
         timing=timing(session, scope, period),
         backlog=backlog(session, scope, now),
