@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "cli.report",
     "cli.extraction",
     "cli.connections",
+    "cli.scan",
 ]
 
 

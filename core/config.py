@@ -35,6 +35,14 @@ class Settings(BaseSettings):
     media_thumb_px: int = 400
     media_full_max_px: int = 2048
 
+    # Bulk import (core/services/scan.py): posts per transaction, image download
+    # threads, the worker's lease on a running scan, and the longest throttle wait
+    # a scan sits out before it gives up (Meta's block is usually minutes).
+    scan_batch_size: int = 25
+    scan_image_threads: int = 6
+    scan_lease_seconds: float = 60.0
+    scan_max_throttle_wait_seconds: float = 900.0
+
     # Public addresses of our own processes, used to build links and redirects.
     app_base_url: str = "http://localhost:8501"
     webhook_base_url: str = "http://localhost:8701"

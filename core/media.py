@@ -204,7 +204,7 @@ def decode_image(data: bytes, policy: ImagePolicy) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data), formats=[declared])
         image.load()
-        image = ImageOps.exif_transpose(image) or image
+        ImageOps.exif_transpose(image, in_place=True)
     except Image.DecompressionBombError as error:
         raise ImageRejected(f"decompression bomb refused: {error}", reason="too_many_pixels") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
@@ -251,10 +251,15 @@ def render_copies(data: bytes, policy: ImagePolicy) -> tuple[bytes, bytes, int, 
     if max(image.size) > policy.full_max_px:
         image.thumbnail((policy.full_max_px, policy.full_max_px), Image.Resampling.LANCZOS)
     full = _jpeg(image, policy.jpeg_quality)
-    thumb_image = image.copy()
-    thumb_image.thumbnail((policy.thumb_px, policy.thumb_px), Image.Resampling.BILINEAR, reducing_gap=2.0)
-    thumb = _jpeg(thumb_image, policy.jpeg_quality)
+    thumb = _jpeg(_thumbnail(image, policy.thumb_px), policy.jpeg_quality)
     return full, thumb, image.width, image.height
+
+
+def _thumbnail(image: Image.Image, box: int) -> Image.Image:
+    """A new image fitting in `box` x `box` (no copy of the full one: scans make thousands)."""
+    scale = min(1.0, box / max(image.size))
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0) if scale < 1 else image
 
 
 def _jpeg(image: Image.Image, quality: int) -> bytes:
