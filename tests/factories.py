@@ -78,3 +78,35 @@ def make_draft(session, store, *, media_dir=None, image_count: int = 1, commit: 
     if commit:
         session.commit()
     return draft
+
+
+def connect_store(session, store, sandbox, account: dict, actor: Actor | None = None, deps=None):
+    """Connect `store` to the sandbox `account` through the real OAuth code flow over HTTP.
+
+    `sandbox` is the RunningSandbox fixture; `account` one of `sandbox.accounts()`. Returns
+    the InstagramConnection row. Pass `deps` (a ConnectDeps) to share its clock or vault.
+    """
+    from urllib.parse import parse_qs, urlsplit
+
+    from core.models import InstagramConnection
+    from core.services.connect import finish_connect, start_connect
+    from tests.integration.connect.conftest import deps_for
+
+    deps = deps or deps_for(sandbox.url)
+    dialog = start_connect(session, deps, actor or _connect_ops(session), store.id, account["login"])
+    login_as = account["fb_user_id"] if account["login"] == "facebook" else account["ig_user_id"]
+    back = sandbox.click_dialog(dialog, login_as=login_as, page_ids=[account["page_id"]] if account["page_id"] else None)
+    query = parse_qs(urlsplit(back).query)
+    finish_connect(session, deps, query["code"][0], query["state"][0])
+    return session.query(InstagramConnection).filter_by(store_id=store.id).one()
+
+
+def _connect_ops(session) -> Actor:
+    """An ops login to start a connect with (the state must belong to a real, active user)."""
+    from sqlalchemy import select
+
+    from core.models import AppUser
+    from core.services.users import actor_for
+
+    user = session.scalar(select(AppUser).where(AppUser.email == "connect-ops@vendly.test"))
+    return actor_for(user) if user else make_ops(session, "connect-ops@vendly.test")
