@@ -28,6 +28,7 @@ def sandbox(host: str, port: int, accounts: int, posts_per_account: int, seed: i
 
     from core.config import get_settings
     from sandbox.app import SandboxConfig, create_app
+    from sandbox.serving import RedactingRequestHandler
 
     settings = get_settings()
     config = SandboxConfig(
@@ -40,7 +41,8 @@ def sandbox(host: str, port: int, accounts: int, posts_per_account: int, seed: i
     app = create_app(config)
     click.echo(f"Meta sandbox on http://{host}:{port} ({accounts} accounts x {posts_per_account} posts, "
                f"seed {seed}); accounts and tokens: http://{host}:{port}/_sandbox/accounts")
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False,
+               request_handler=RedactingRequestHandler)
 
 
 COMMANDS = [sandbox]

@@ -37,3 +37,11 @@ def test_subscribed_apps_on_a_page_needs_a_page_token(sandbox):
     assert listed["data"][0]["subscribed_fields"] == ["feed"]
     gone = sandbox.http.delete(url, params={"access_token": account["page_access_token"]}, timeout=5)
     assert gone.json() == {"success": True}
+
+
+def test_access_log_never_shows_tokens(sandbox, caplog):
+    account = sandbox.accounts()[0]
+    with caplog.at_level("INFO", logger="werkzeug"):
+        sandbox.http.get(f"{sandbox.graph_url}/me", params={"access_token": account["access_token"]}, timeout=5)
+    assert "/v25.0/me" in caplog.text
+    assert account["access_token"] not in caplog.text

@@ -156,3 +156,26 @@ def test_cdn_address_expires_and_a_fresh_read_gives_a_new_one(sandbox):
     assert requests.get(post["media_url"], timeout=10).status_code == 403
     tampered = post["media_url"].replace("oe=", "oe=F")
     assert requests.get(tampered, timeout=10).status_code == 403
+
+
+def test_media_lists_at_most_the_10000_newest(make_sandbox):
+    sandbox = make_sandbox(accounts=1, posts_per_account=10_030, carousel_share=0.0, video_share=0.0)
+    account = sandbox.accounts()[0]
+    url = f"{sandbox.graph_url}/{account['ig_user_id']}/media"
+    params = {"access_token": account["access_token"], "limit": 100}
+    listed = 0
+    while url:
+        body = sandbox.http.get(url, params=params, timeout=10).json()
+        params, listed, url = None, listed + len(body["data"]), body.get("paging", {}).get("next")
+    assert listed == 10_000
+    assert graph_get(sandbox, account["ig_user_id"], account["access_token"],
+                     fields="media_count").json()["media_count"] == 10_030
+
+
+def test_before_cursor_pages_back(sandbox):
+    account = sandbox.accounts()[0]
+    first = graph_get(sandbox, f"{account['ig_user_id']}/media", account["access_token"], limit=10).json()
+    second = sandbox.http.get(first["paging"]["next"], timeout=10).json()
+    assert "previous" in second["paging"]
+    back = sandbox.http.get(second["paging"]["previous"], timeout=10).json()
+    assert [m["id"] for m in back["data"]] == [m["id"] for m in first["data"]]
