@@ -90,3 +90,12 @@ def build_world(session, engine, sandbox, tmp_path, database_url, **setting_over
 @pytest.fixture
 def world(session, engine, sandbox, tmp_path, database_url) -> ScanWorld:
     return build_world(session, engine, sandbox, tmp_path, database_url)
+
+
+@pytest.fixture
+def image_server():
+    from tests.unit.media.image_server import ImageServer
+
+    server = ImageServer()
+    yield server
+    server.close()
