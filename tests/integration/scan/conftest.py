@@ -73,7 +73,8 @@ def build_world(session, engine, sandbox, tmp_path, database_url, **setting_over
     connect_deps = ConnectDeps(MetaLogin(settings), TokenVault(settings.token_encryption_keys), SystemClock())
     store = make_store(session, "Duka la Scan")
     ops = make_ops(session)
-    account = sandbox.account("instagram")
+    accounts = sandbox.accounts()
+    account = next((a for a in accounts if a["login"] == "instagram"), accounts[0])
     connection = connect_store(session, store, sandbox, account, actor=ops, deps=connect_deps)
     deps = ScanDeps(
         session_factory=sessionmaker(bind=engine, expire_on_commit=False),
