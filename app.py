@@ -52,8 +52,9 @@ def main() -> None:
         # Render the login form whatever page the browser asked for (after a logout the
         # old page is no longer in the navigation); the hidden navigation keeps the
         # pages/ folder from showing up as links.
-        login_screen()
-        st.navigation([st.Page(login_screen, title="Log in", default=True)], position="hidden")
+        # Run it through the navigation, so the form's widgets keep the same ids from the
+        # first run on (rendered outside it, the first "Log in" press was lost).
+        st.navigation([st.Page(login_screen, title="Log in", default=True)], position="hidden").run()
         return
     pages = [
         st.Page(path, title=title, icon=icon) for path, title, icon, roles in PAGES if actor.role in roles

@@ -24,6 +24,7 @@ pytest_plugins = [
     # Each area that needs a live local server registers its fixture module here.
     "tests.fixtures.webhook_server",
     "tests.fixtures.sandbox",
+    "tests.fixtures.streamlit_server",
 ]
 
 PG_ADMIN_URL = os.environ.get(

@@ -69,8 +69,7 @@ def draft_card(
         # The selection set is the truth; the checkbox mirrors it without a second default.
         st.session_state[f"select_{card.id}"] = selected
         st.checkbox("Select", key=f"select_{card.id}", on_change=on_select, args=(card.id,))
-        st.markdown(f"**{card.name or 'Untitled draft'}**")
-        st.markdown(format_price(card.price, card.currency))
+        st.markdown(f"**{card.name or 'Untitled draft'}**  \n{format_price(card.price, card.currency)}")
         with st.container(horizontal=True, gap="small"):
             confidence_badge(card.confidence)
             if card.image_count > 1:

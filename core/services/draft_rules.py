@@ -320,7 +320,8 @@ def expires_in_text(expires_at: datetime | None, now: datetime) -> str:
         return f"expires in {max(1, int(left.total_seconds() // 60))} min"
     if left < timedelta(hours=48):
         return f"expires in {int(left.total_seconds() // 3600)} h"
-    return f"expires in {left.days} days"
+    days = -(-left // timedelta(days=1))  # 6 days 23 h reads as "7 days"
+    return f"expires in {days} days"
 
 
 def format_price(price: Any, currency: str | None) -> str:

@@ -58,7 +58,7 @@ def _review_as(email: str, password: str) -> AppTest:
 
 
 def _card_names(at: AppTest) -> list[str]:
-    return [md.value.strip("*") for md in at.markdown if md.value.startswith("**") and "selected" not in md.value]
+    return [md.value.split("**")[1] for md in at.markdown if md.value.startswith("**") and "selected" not in md.value]
 
 
 def _count(session, model, *where) -> int:

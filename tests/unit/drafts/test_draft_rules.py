@@ -108,7 +108,8 @@ def test_bands_expiry_and_price_text():
     assert [confidence_band(c) for c in (0.8, 0.79, 0.5, 0.49, None)] == ["high", "medium", "medium", "low", "unknown"]
     now = datetime(2026, 1, 1, tzinfo=timezone.utc)
     assert expires_in_text(now + timedelta(hours=30), now) == "expires in 30 h"
-    assert expires_in_text(now + timedelta(days=5, hours=1), now) == "expires in 5 days"
+    assert expires_in_text(now + timedelta(days=5, hours=1), now) == "expires in 6 days"
+    assert expires_in_text(now + timedelta(days=7), now) == "expires in 7 days"
     assert expires_in_text(now - timedelta(seconds=1), now) == "expired"
     assert format_price("2500.00", "KES") == "KES 2,500"
     assert format_price(19.5, "USD") == "USD 19.50"
