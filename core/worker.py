@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core import jobs
 from core.clock import Clock, SystemClock
+from core.services.expiry import expire_drafts_job, expiry_reminders_job
 from core.services.scan_runner import run_scans_job
 from core.services.webhook_events import MediaImporter, NoImporter, handle_claimed_event
 
@@ -99,6 +100,8 @@ JOBS: list[Job] = [
     Job("webhook_events", process_webhook_events, every_seconds=2),
     Job("reap_expired_leases", reap_expired_leases, every_seconds=30),
     Job("bulk_import_scans", run_scans_job, every_seconds=2),
+    Job("expire_drafts", expire_drafts_job, every_seconds=300),
+    Job("expiry_reminders", expiry_reminders_job, every_seconds=600),
 ]
 
 

@@ -80,3 +80,16 @@ def send_expiry_reminders(session: Session, clock: Clock) -> int:
         )
     session.commit()
     return len(claimed)
+
+
+# --- worker jobs (core/worker.py registers these; `deps` is its WorkerDeps) ------------------------
+
+
+def expire_drafts_job(deps) -> int:
+    with deps.session() as session:
+        return expire_drafts(session, deps.clock)
+
+
+def expiry_reminders_job(deps) -> int:
+    with deps.session() as session:
+        return send_expiry_reminders(session, deps.clock)

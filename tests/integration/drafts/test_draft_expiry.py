@@ -66,3 +66,18 @@ def test_notifications_are_scoped_counted_and_marked_read(session, shop, other_s
         mark_read(session, other_shop.seller, shop.store.id)
     assert mark_read(session, shop.seller, shop.store.id) == 2
     assert unread_count(session, shop.seller, shop.store.id) == 0
+
+
+def test_the_worker_runs_both_jobs(engine, session, shop):
+    from core.worker import JOBS, WorkerDeps, run_once
+
+    now = utcnow()
+    overdue = make_draft(session, shop.store, expires_at=now - timedelta(minutes=1))
+    soon = make_draft(session, shop.store, expires_at=now + timedelta(hours=3))
+    mine = [job for job in JOBS if job.name in ("expire_drafts", "expiry_reminders")]
+    assert len(mine) == 2
+    results = run_once(WorkerDeps(engine=engine, clock=FrozenClock(now)), mine)
+    assert results == {"expire_drafts": 1, "expiry_reminders": 1}
+    session.expire_all()
+    assert session.get(ProductDraft, overdue.id).status == "expired"
+    assert session.get(ProductDraft, soon.id).expiry_reminded_at is not None
