@@ -18,12 +18,12 @@ CALLBACK = "http://127.0.0.1:9/oauth/callback"
 
 def deps_for(sandbox_url: str = "http://127.0.0.1:9", clock: FrozenClock | None = None, **overrides) -> ConnectDeps:
     """Settings pointing every Meta host at `sandbox_url`; the callback is never followed."""
-    settings = Settings(
+    values = dict(
         meta_graph_url=sandbox_url, meta_dialog_url=sandbox_url, instagram_graph_url=sandbox_url,
         instagram_api_url=sandbox_url, instagram_dialog_url=sandbox_url,
         meta_redirect_uri=CALLBACK, instagram_redirect_uri=CALLBACK, token_encryption_keys=TEST_KEY,
-        **overrides,
     )
+    settings = Settings(**{**values, **overrides})
     return ConnectDeps(MetaLogin(settings), TokenVault(settings.token_encryption_keys), clock or FrozenClock())
 
 
