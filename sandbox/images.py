@@ -12,7 +12,7 @@ import io
 import random
 from functools import lru_cache
 
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw
 
 PALETTE = [(232, 93, 74), (244, 180, 0), (15, 157, 88), (66, 133, 244), (171, 71, 188), (0, 172, 193),
            (121, 85, 72), (38, 50, 56), (255, 112, 67), (124, 179, 66), (236, 64, 122), (250, 250, 245)]
@@ -49,9 +49,14 @@ def avatar_image(key: str, size: int = 320) -> bytes:
     return _encode(image, "JPEG")
 
 
+@lru_cache(maxsize=8)
+def _gradient_mask(width: int, height: int) -> Image.Image:
+    return Image.linear_gradient("L").resize((width, height))
+
+
 def _backdrop(rng: random.Random, width: int, height: int) -> Image.Image:
     top, bottom = rng.choice(PALETTE), rng.choice(PALETTE)
-    mask = Image.linear_gradient("L").resize((width, height))
+    mask = _gradient_mask(width, height)
     return Image.composite(Image.new("RGB", (width, height), bottom), Image.new("RGB", (width, height), top), mask)
 
 
@@ -104,6 +109,5 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
     if fmt == "PNG":
         image.save(buffer, "PNG", optimize=False)
     else:
-        image = image.filter(ImageFilter.SMOOTH)
         image.save(buffer, "JPEG", quality=85)
     return buffer.getvalue()
