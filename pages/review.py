@@ -98,7 +98,7 @@ def selection_bar(page: DraftPage, draft_filter: DraftFilter) -> None:
         if chosen and st.button("Clear", key="clear_selection"):
             clear_selection()
             st.rerun()
-        if draft_filter.status == "pending" and st.button(
+        if st.button(
             f"Approve selected ({len(chosen)})", key="approve_selected", type="primary",
             icon=":material/done_all:", disabled=not chosen,
         ):
@@ -203,7 +203,8 @@ except CatalogSyncError as error:
     show_error(error)
     st.stop()
 filter_bar(page)
-selection_bar(page, draft_filter)
+if draft_filter.status == "pending":
+    selection_bar(page, draft_filter)
 show_failures()
 grid(page)
 pager(page)

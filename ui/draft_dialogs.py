@@ -12,7 +12,7 @@ import streamlit as st
 from core.errors import CatalogSyncError, ValidationFailed
 from core.extraction.schema import CATEGORIES
 from core.security import Actor
-from core.services.approval import approve_draft
+from core.services.approval import approve_draft, undo_auto_approve
 from core.services.draft_rules import REJECTION_REASONS
 from core.services.drafts import DraftCard, edit_draft, get_draft, reject_draft
 from ui.cards import confidence_badge, image_or_placeholder
@@ -70,6 +70,8 @@ def edit_dialog(actor: Actor, draft_id: str) -> None:
     form = _edit_fields(card)
     if card.status != "pending":
         st.info(f"This draft is {card.status}; it can no longer be edited.")
+        if card.status == "approved" and card.auto_approved:
+            _undo_button(actor, card)
         return
     with st.container(horizontal=True):
         save = st.button("Save draft", key="edit_save", icon=":material/save:")
@@ -142,6 +144,20 @@ def _save(actor: Actor, card: DraftCard, changes: dict, *, approve: bool) -> Non
     invalidate(card.store_id)
     flash(f"Approved “{product.name}”." if approve else "Draft saved.")
     st.rerun()
+
+
+def _undo_button(actor: Actor, card: DraftCard) -> None:
+    if st.button("Undo auto-approve", key="edit_undo", icon=":material/undo:"):
+        try:
+            with db_session() as session:
+                undo_auto_approve(session, actor, card.id)
+        except CatalogSyncError as error:
+            show_error(error)
+            return
+        close_editor()
+        invalidate(card.store_id)
+        flash(f"“{card.name}” is back in review; its product is now a draft.", ":material/undo:")
+        st.rerun()
 
 
 def reject_popover(actor: Actor, card: DraftCard) -> None:

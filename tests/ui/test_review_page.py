@@ -189,3 +189,20 @@ def test_edit_dialog_shows_inline_errors_then_saves_and_approves(seller_shop, se
     product = session.scalar(select(Product))
     assert (product.name, str(product.price)) == ("Unisex Denim Jacket", "2400.00")
     assert session.get(ProductDraft, draft.id).extracted_data["name"] == "Blue Denim Jacket"
+
+
+def test_review_now_on_an_auto_approved_draft_offers_undo(seller_shop, session):
+    seller = make_seller(session, seller_shop, "c@shop.test")
+    update_review_settings(session, seller, seller_shop.id, product_status="active",
+                           auto_approve=True, auto_approve_threshold=0.9)
+    draft = make_draft(session, seller_shop, name="Auto Thing", confidence=0.95, commit=False)
+    product = maybe_auto_approve(session, draft)
+    session.commit()
+    at = _login("a@shop.test", "seller-pass-1")
+    at.session_state["review_focus"] = draft.id
+    at.switch_page("pages/review.py").run()
+    at.button(key="edit_undo").click().run()
+    assert not at.exception
+    session.expire_all()
+    assert session.get(Product, product.id).status == "draft"
+    assert "review_focus" not in at.session_state
