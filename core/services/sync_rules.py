@@ -276,7 +276,7 @@ def chosen_values(fields: dict[str, dict[str, Any]], choices: dict[str, Any],
         else:
             picked[name] = ("edit", value)
     if errors:
-        raise ValidationFailed("Some fields need a valid choice.", errors)
+        raise ValidationFailed("Some fields need a valid choice: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
     return picked
 
 
