@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.clock import Clock, SystemClock
 from core.config import get_settings
@@ -204,12 +205,8 @@ def _approve(session: Session, draft: ProductDraft, *, reviewer: str, now: datet
         product.slug = _free_slug(session, store.id, product_slug_base(values["name"]))
         session.add(product)
     _fill_product(product, draft, values, status=status, now=now)
+    draft.product_id = product.id  # flushed after the product's INSERT (foreign-key order)
     session.flush()
-    session.execute(
-        update(ProductDraft).where(ProductDraft.id == draft.id).values(product_id=product.id)
-        .execution_options(synchronize_session=False)
-    )
-    session.refresh(draft)
     return product
 
 
@@ -223,6 +220,10 @@ def _claim(session: Session, draft: ProductDraft, *, reviewer: str, now: datetim
     if claimed != 1:
         session.refresh(draft)
         raise ValidationFailed(refusal_message(draft))
+    # Mirror what the UPDATE wrote, without reading the row back.
+    for name, value in (("status", "approved"), ("reviewed_at", now), ("reviewed_by", reviewer),
+                        ("auto_approved", auto), ("updated_at", now)):
+        set_committed_value(draft, name, value)
 
 
 def _fill_product(product: Product, draft: ProductDraft, values: dict[str, Any], *, status: str, now: datetime) -> None:
