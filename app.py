@@ -6,7 +6,7 @@ Run with `streamlit run app.py` (or `make run`, which starts every process).
 import streamlit as st
 
 from core.errors import AuthenticationFailed
-from core.services.users import authenticate
+from core.services.users import authenticate, redeem_login_handoff
 from ui.context import ACTOR_KEY, STORE_KEY, current_actor, db_session, store_picker
 from ui.notifications import notifications_sidebar
 
@@ -40,6 +40,19 @@ def login_screen() -> None:
             st.error(str(error))
 
 
+def resume_after_oauth() -> None:
+    """Coming back from Meta's dialog opens a new session; a one-time ticket restores the login."""
+    ticket = st.query_params.get("resume")
+    if not ticket:
+        return
+    del st.query_params["resume"]
+    try:
+        with db_session() as session:
+            st.session_state[ACTOR_KEY] = redeem_login_handoff(session, ticket)
+    except AuthenticationFailed as error:
+        st.warning(str(error))
+
+
 def logout() -> None:
     """A button callback: forget who is logged in; the rerun shows the login screen."""
     for key in (ACTOR_KEY, STORE_KEY, "nav_titles"):
@@ -47,6 +60,8 @@ def logout() -> None:
 
 
 def main() -> None:
+    if current_actor() is None:
+        resume_after_oauth()
     actor = current_actor()
     if actor is None:
         # Render the login form whatever page the browser asked for (after a logout the

@@ -509,3 +509,21 @@ class ProductChange(Base):
     conflict_id: Mapped[str | None] = mapped_column(String(40))
     sync_history_id: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class LoginHandoff(Base):
+    """A one-time, short-lived ticket that logs a person back in after an OAuth round trip.
+
+    Meta's dialog sends the browser back through the webhook sidecar, which opens a new
+    Streamlit session; the ticket (stored only as a hash) restores the person who started
+    the connect, once.
+    """
+
+    __tablename__ = "login_handoff"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())

@@ -3,7 +3,8 @@
 A thin adapter over `core.services.connect.finish_connect`: the code is exchanged here,
 server-side, so the token never passes through the browser. The browser is then sent to
 the Streamlit Connect page with `?connected=1`, `?choose_page=1` or `?connect_error=<code>`
-(a short code; the page shows the readable message for it and never echoes URL text).
+(a short code; the page shows the readable message for it and never echoes URL text),
+plus a one-time `resume` ticket that logs the person who started the flow back in.
 
 The app's config may carry `CONNECT_DEPS` (a `ConnectDeps`, for tests) and `APP_BASE_URL`;
 otherwise both come from settings.
@@ -19,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.config import get_settings
 from core.services.connect import ConnectDeps, ConnectFailed, finish_connect
+from core.services.users import issue_login_handoff
 from webhook_server.context import sidecar
 
 log = logging.getLogger("webhook_server.oauth")
@@ -36,17 +38,17 @@ def oauth_callback():
                 error=args.get("error"), error_reason=args.get("error_reason"),
             )
     except ConnectFailed as failure:
-        return _back_to_connect_page(connect_error=failure.code)
+        return _back_to_connect_page(failure.started_by, connect_error=failure.code)
     except SQLAlchemyError as error:
         log.error("oauth callback: database unavailable (%s)", type(error).__name__)
-        return _back_to_connect_page(connect_error="unavailable")
+        return _back_to_connect_page(None, connect_error="unavailable")
     except Exception:  # noqa: BLE001 - the browser must land somewhere readable
         # The message of an unexpected error could quote request data; log the type only.
         log.exception("oauth callback failed unexpectedly")
-        return _back_to_connect_page(connect_error="unexpected")
+        return _back_to_connect_page(None, connect_error="unexpected")
     if outcome.kind == "choose_page":
-        return _back_to_connect_page(choose_page="1")
-    return _back_to_connect_page(connected="1")
+        return _back_to_connect_page(outcome.started_by, choose_page="1")
+    return _back_to_connect_page(outcome.started_by, connected="1")
 
 
 def _deps() -> ConnectDeps:
@@ -58,7 +60,12 @@ def _deps() -> ConnectDeps:
     return deps
 
 
-def _back_to_connect_page(**query: str):
+def _back_to_connect_page(started_by: str | None, **query: str):
+    """Send the browser to the Connect page; `resume` logs the person who started the flow
+    back in, since the round trip through Meta opens a new Streamlit session."""
+    if started_by:
+        with sidecar().session() as session:
+            query["resume"] = issue_login_handoff(session, started_by)
     base = current_app.config.get("APP_BASE_URL") or get_settings().app_base_url
     response = redirect(f"{base.rstrip('/')}{CONNECT_PAGE_PATH}?{urlencode(query)}", code=303)
     # The callback URL carried a one-time code: keep it out of caches and Referer headers.

@@ -19,6 +19,7 @@ core/services/connection_lifecycle.py and re-exported here.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -130,8 +131,10 @@ def finish_connect(
         _fail(session, deps, row, "no_instagram_account")
     extra = {"scopes": list(scopes), "expires_in": grant.expires_in, "data_access_expires_at": data_access}
     if len(accounts) > 1:
-        return _await_page_choice(session, deps, row, grant.token, accounts, extra)
-    return _attach(session, deps, row, accounts[0], grant.token, extra)
+        outcome = _await_page_choice(session, deps, row, grant.token, accounts, extra)
+    else:
+        outcome = _attach(session, deps, row, accounts[0], grant.token, extra)
+    return replace(outcome, started_by=row.user_id)
 
 
 def _spend_state(session: Session, deps: ConnectDeps, state: str | None, actor: Actor | None) -> OAuthState:
@@ -186,6 +189,10 @@ def _call_meta(session: Session, deps: ConnectDeps, row: OAuthState, failure_cod
         _fail(session, deps, row, failure_code, detail=problem.message)
 
 
+# Failures of the state itself: nobody is logged back in after these.
+STATE_FAILURES = frozenset({"state_missing", "state_unknown", "state_used", "state_expired", "state_foreign"})
+
+
 def _fail(session: Session, deps: ConnectDeps, row: OAuthState | None, code: str, detail: str | None = None):
     """Roll back anything half-done, leave the trail, and raise. Never returns."""
     session.rollback()
@@ -201,7 +208,8 @@ def _fail(session: Session, deps: ConnectDeps, row: OAuthState | None, code: str
         user_id=row.user_id if row else None,
         options={"login_flow": row.login_flow, "oauth_state_id": row.id} if row else {},
     )
-    raise ConnectFailed(code, detail, row.store_id if row else None)
+    genuine = row is not None and code not in STATE_FAILURES
+    raise ConnectFailed(code, detail, row.store_id if row else None, row.user_id if genuine else None)
 
 
 def _wipe_pending(session: Session, row: OAuthState) -> None:

@@ -51,10 +51,14 @@ class ConnectFailed(CatalogSyncError):
     the readable text for that code, plus `detail` (never a token) when there is one.
     """
 
-    def __init__(self, code: str, detail: str | None = None, store_id: str | None = None):
+    def __init__(
+        self, code: str, detail: str | None = None, store_id: str | None = None, started_by: str | None = None
+    ):
         self.code = code
         self.detail = detail
         self.store_id = store_id
+        # Set only when the state was genuine and fresh: who may be logged back in.
+        self.started_by = started_by
         message = failure_message(code)
         super().__init__(f"{message} ({detail})" if detail else message)
 
@@ -69,6 +73,8 @@ class ConnectOutcome:
     ig_username: str | None = None
     webhook_subscribed: bool = False
     choices: list[dict[str, Any]] = field(default_factory=list)
+    # Who started the flow, so the callback can log them back into the app (LoginHandoff).
+    started_by: str | None = None
 
 
 @dataclass(frozen=True)

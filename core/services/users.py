@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core.clock import utcnow
 from core.errors import AuthenticationFailed, ValidationFailed
 from core.ids import new_id
-from core.models import AppUser, Store
+from core.models import AppUser, LoginHandoff, Store
 from core.security import ROLES, Actor, hash_password, verify_password
 
 # One message for every failure, so the login screen never says whether an email exists.
@@ -29,6 +33,45 @@ def authenticate(session: Session, email: str, password: str) -> Actor:
     user.last_login_at = utcnow()
     session.commit()
     return actor_for(user)
+
+
+def issue_login_handoff(session: Session, user_id: str, lifetime_seconds: int = 120) -> str:
+    """A one-time ticket that logs `user_id` back in (see `LoginHandoff`). Only its hash is kept."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        LoginHandoff(
+            id=new_id("lho"),
+            token_hash=_hash_ticket(token),
+            user_id=user_id,
+            expires_at=utcnow() + timedelta(seconds=lifetime_seconds),
+        )
+    )
+    session.commit()
+    return token
+
+
+def redeem_login_handoff(session: Session, token: str) -> Actor:
+    """The person the ticket was issued for; unknown, used or expired tickets fail alike."""
+    now = utcnow()
+    spent = session.execute(
+        update(LoginHandoff)
+        .where(
+            LoginHandoff.token_hash == _hash_ticket(token),
+            LoginHandoff.used_at.is_(None),
+            LoginHandoff.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(LoginHandoff.user_id)
+    ).scalar_one_or_none()
+    session.commit()
+    user = session.get(AppUser, spent) if spent else None
+    if user is None or not user.is_active:
+        raise AuthenticationFailed("That sign-in link has expired. Please log in again.")
+    return actor_for(user)
+
+
+def _hash_ticket(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_user(

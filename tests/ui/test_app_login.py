@@ -75,3 +75,22 @@ def test_logout_returns_to_login(app_db, session):
     # the browser test covers the redirect to the login form.
     assert "actor" not in at.session_state
     assert "nav_titles" not in at.session_state
+
+
+def test_resume_ticket_from_the_oauth_callback_logs_the_person_back_in_once(app_db, session):
+    from core.services.users import issue_login_handoff
+
+    store = make_store(session, "Seller A")
+    seller = make_seller(session, store, "a@shop.test", "seller-pass-1")
+    ticket = issue_login_handoff(session, seller.user_id)
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["resume"] = ticket
+    at.query_params["connected"] = "1"
+    at.run()
+    assert not at.exception
+    assert at.session_state["actor"].user_id == seller.user_id
+    replay = AppTest.from_file(APP, default_timeout=30)
+    replay.query_params["resume"] = ticket
+    replay.run()
+    assert "actor" not in replay.session_state
+    assert "expired" in replay.warning[0].value

@@ -4,7 +4,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from core.errors import AuthenticationFailed
 from core.services.connect import start_connect
+from core.services.users import issue_login_handoff, redeem_login_handoff
 from tests.integration.connect.conftest import deps_for
 from webhook_server import create_app
 
@@ -37,6 +39,22 @@ def test_cancel_then_replay(callback_client, session, shop):
     client, deps = callback_client
     url = start_connect(session, deps, shop["seller_a"], shop["a"].id, "instagram")
     state = parse_qs(urlsplit(url).query)["state"][0]
-    cancelled = client.get(f"/oauth/callback?error=access_denied&error_reason=user_denied&state={state}")
-    assert _landing(cancelled) == {"connect_error": "cancelled"}
+    cancelled = _landing(client.get(f"/oauth/callback?error=access_denied&error_reason=user_denied&state={state}"))
+    assert cancelled.pop("connect_error") == "cancelled"
+    # The person who started the flow is logged back in once by the ticket...
+    assert redeem_login_handoff(session, cancelled.pop("resume")).user_id == shop["seller_a"].user_id
+    assert cancelled == {}
+    # ...but a replayed callback gets neither a connection nor a ticket.
     assert _landing(client.get(f"/oauth/callback?code=abc&state={state}")) == {"connect_error": "state_used"}
+
+
+def test_login_ticket_is_single_use_and_expires(session, shop):
+    ticket = issue_login_handoff(session, shop["seller_a"].user_id)
+    redeem_login_handoff(session, ticket)
+    with pytest.raises(AuthenticationFailed):
+        redeem_login_handoff(session, ticket)
+    short = issue_login_handoff(session, shop["seller_a"].user_id, lifetime_seconds=-1)
+    with pytest.raises(AuthenticationFailed):
+        redeem_login_handoff(session, short)
+    with pytest.raises(AuthenticationFailed):
+        redeem_login_handoff(session, "made-up-ticket")
