@@ -14,7 +14,7 @@ import logging
 import time
 
 from flask import Blueprint, Response, jsonify, request
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from core.security import SYSTEM
 from core.services.webhooks import ingest_delivery
@@ -55,9 +55,7 @@ def _receive(context):
     if body is None:
         return _refuse(context, "body_too_large", 413)
     try:
-        with context.session() as session:
-            result = ingest_delivery(session, SYSTEM, body, request.headers.get(HEADER), context.secrets,
-                                     context.clock)
+        result = _ingest_retrying_a_dead_connection(context, body)
     except SQLAlchemyError as error:
         log.warning("webhook delivery not stored, database unavailable: %s", type(error).__name__)
         response = _refuse(context, "database_unavailable", 503)
@@ -68,6 +66,20 @@ def _receive(context):
     _count_stored(context, result)
     return jsonify(status="ok", stored=result.stored, duplicates=result.duplicates,
                    quarantined=result.quarantined)
+
+
+def _ingest_retrying_a_dead_connection(context, body: bytes):
+    """One more try when the pooled connection turned out dead (PostgreSQL restarted):
+    the pool is invalidated by then, and the insert is idempotent (ON CONFLICT DO NOTHING)."""
+    for attempt in (1, 2):
+        try:
+            with context.session() as session:
+                return ingest_delivery(session, SYSTEM, body, request.headers.get(HEADER), context.secrets,
+                                       context.clock)
+        except DBAPIError as error:
+            if attempt == 2 or not error.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _read_capped_body(cap: int) -> bytes | None:

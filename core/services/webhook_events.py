@@ -11,8 +11,9 @@ The importer is the seam the scan/import code plugs into (see `MediaImporter`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +22,9 @@ from core import jobs
 from core.clock import Clock
 from core.models import InstagramConnection, InstagramWebhookEvent, Product, ProductDraft
 from core.security import Actor, require_ops
+
+SECRET_KEY = re.compile(r"token|secret|password|signature|authorization|appsecret", re.IGNORECASE)
+EVENT_STATUSES = ("pending", "processing", "processed", "ignored", "failed", "quarantined")
 
 
 @dataclass(frozen=True)
@@ -121,3 +125,37 @@ def retry_event(session: Session, actor: Actor, event_id: str, clock: Clock | No
     """The ops page's retry button: a failed event gets a fresh set of attempts."""
     require_ops(actor)
     return jobs.requeue(session, jobs.WEBHOOK_EVENTS, event_id, clock=clock)
+
+
+def list_events(
+    session: Session, actor: Actor, *, status: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """Recent events for the ops page, newest first, with secret-looking values masked.
+
+    Ops only: an event may name any store's account (or none we know)."""
+    require_ops(actor)
+    if status is not None and status not in EVENT_STATUSES:
+        raise ValueError(f"unknown event status {status!r}; one of {', '.join(EVENT_STATUSES)}")
+    query = select(InstagramWebhookEvent).order_by(InstagramWebhookEvent.received_at.desc())
+    if status:
+        query = query.where(InstagramWebhookEvent.status == status)
+    return [_event_view(e) for e in session.scalars(query.limit(max(1, min(limit, 1000))))]
+
+
+def _event_view(event: InstagramWebhookEvent) -> dict[str, Any]:
+    return {
+        "id": event.id, "received_at": event.received_at, "status": event.status, "field": event.field,
+        "ig_user_id": event.ig_user_id, "media_id": event.media_id, "store_id": event.store_id,
+        "attempts": event.attempts, "last_error": event.last_error, "next_attempt_at": event.next_attempt_at,
+        "processed_at": event.processed_at, "signed_with": event.signed_with,
+        "payload": mask_secrets(event.payload),
+    }
+
+
+def mask_secrets(value: Any) -> Any:
+    """A copy of a JSON value with the values of secret-looking keys replaced."""
+    if isinstance(value, dict):
+        return {k: "***" if SECRET_KEY.search(str(k)) else mask_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_secrets(v) for v in value]
+    return value

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from core import jobs
 from core.clock import FrozenClock
 from core.ids import new_id
-from core.models import InstagramConnection, InstagramWebhookEvent, ProductDraft
+from core.models import InstagramConnection, InstagramWebhookEvent, ProductDraft, Store
 from core.security import SYSTEM
 from core.services.webhook_events import EventOutcome, PermanentEventError, retry_event
 from core.worker import WorkerDeps, process_webhook_events, reap_expired_leases, run_once
@@ -198,3 +198,22 @@ def test_worker_once_from_the_command_line(database_url, engine, session):
     assert '"webhook_events": 1' in done.stdout
     assert session.scalars(select(InstagramWebhookEvent.last_error)).one() == \
         "ignored: no media importer configured in this worker"
+
+
+def test_the_ops_list_shows_events_to_ops_only(session, engine):
+    from core.errors import PermissionDenied
+    from core.services.webhook_events import list_events
+    from tests.factories import make_seller
+
+    connection = connect(session)
+    failed = event(session, n=1)
+    event(session, media_id="m2", n=2)
+    session.get(InstagramWebhookEvent, failed).status = "failed"
+    session.commit()
+    assert [e["id"] for e in list_events(session, SYSTEM, status="failed")] == [failed]
+    assert len(list_events(session, SYSTEM)) == 2
+    seller = make_seller(session, session.get(Store, connection.store_id))
+    with pytest.raises(PermissionDenied):
+        list_events(session, seller)
+    with pytest.raises(PermissionDenied):
+        retry_event(session, seller, failed)

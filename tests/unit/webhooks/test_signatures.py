@@ -30,3 +30,12 @@ def test_verify_token():
     assert not verify_token_matches("tok2", "tok")
     assert not verify_token_matches(None, "tok")
     assert not verify_token_matches("", "")
+
+
+def test_secret_looking_values_are_masked_for_the_ops_page():
+    from core.services.webhook_events import mask_secrets
+
+    masked = mask_secrets({"value": {"access_token": "EAAB", "text": "hi", "items": [{"appsecret_proof": "x"}]},
+                           "Authorization": "Bearer y"})
+    assert masked == {"value": {"access_token": "***", "text": "hi", "items": [{"appsecret_proof": "***"}]},
+                      "Authorization": "***"}
