@@ -13,7 +13,7 @@ from core.errors import CatalogSyncError, ValidationFailed
 from core.extraction.schema import CATEGORIES
 from core.security import Actor
 from core.services.approval import approve_draft, undo_auto_approve
-from core.services.draft_rules import REJECTION_REASONS
+from core.services.draft_rules import REJECTION_REASONS, parse_amount
 from core.services.drafts import DraftCard, edit_draft, get_draft, reject_draft
 from ui.cards import confidence_badge, image_or_placeholder
 from ui.context import db_session, show_error
@@ -24,7 +24,11 @@ NO_CATEGORY = "(none)"
 
 
 def _price_text(value) -> str:
-    return "" if value in (None, "") else str(value)
+    """2500.0 and "2500.00" both show as 2500; 19.5 as 19.50."""
+    amount = parse_amount(value)
+    if amount is None:
+        return ""
+    return f"{amount:.0f}" if amount == amount.to_integral_value() else f"{amount:.2f}"
 
 
 def _field_error(field: str) -> None:
@@ -82,11 +86,8 @@ def edit_dialog(actor: Actor, draft_id: str) -> None:
 
 def _image_strip(card: DraftCard) -> None:
     images = card.images or [{}]
-    columns = st.columns(min(len(images), 5))
-    for column, image in zip(columns, images[:5]):
-        column.image(image_or_placeholder(image.get("key") or image.get("thumb")), width="stretch")
-    if len(images) > 5:
-        st.caption(f"and {len(images) - 5} more images")
+    # The carousel as a row of thumbnails (a post has at most 10 images).
+    st.image([image_or_placeholder(image.get("thumb") or image.get("key")) for image in images], width=200)
     with st.container(horizontal=True):
         confidence_badge(card.confidence)
         if card.permalink:
