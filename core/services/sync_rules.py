@@ -317,3 +317,30 @@ def describe_changes(changes: dict[str, dict[str, Any]], currency: str | None = 
         for name, change in changes.items() if name != "caption"
     ]
     return "; ".join(parts) or "caption edited, no product field changed"
+
+
+def parse_edit_text(field_name: str, text: str) -> Any:
+    """A value typed on the Sync page, in the shape the product's cleaners accept.
+
+    Tags are comma-separated ("denim, jacket"); variants are "option=value" pairs
+    ("size=M, color=red"); everything else is passed through as typed.
+    """
+    if field_name == "variants":
+        pairs = [part.strip() for part in str(text or "").split(",") if part.strip()]
+        variants = []
+        for pair in pairs:
+            option, _, value = pair.partition("=")
+            variants.append({"option": option.strip(), "value": value.strip()})
+        return variants
+    if field_name == "tags":
+        return [part.strip() for part in str(text or "").split(",") if part.strip()]
+    return text
+
+
+def edit_text(field_name: str, value: Any) -> str:
+    """The opposite of `parse_edit_text`: a value shown in the Edit box."""
+    if field_name == "variants":
+        return ", ".join(f"{v.get('option')}={v.get('value')}" for v in value or [])
+    if field_name == "tags":
+        return ", ".join(value or [])
+    return "" if value is None else str(value)

@@ -121,3 +121,14 @@ def test_describe_changes_reads_like_a_sentence():
 def test_listing_values_fill_missing_fields():
     values = listing_values({"name": "X"})
     assert values["tags"] == [] and values["price"] is None and values["images"] == []
+
+
+def test_typed_edits_round_trip():
+    from core.services.sync_rules import edit_text, parse_edit_text
+
+    assert parse_edit_text("variants", "size=M, color = red") == [
+        {"option": "size", "value": "M"}, {"option": "color", "value": "red"}]
+    assert parse_edit_text("tags", "denim, , jacket") == ["denim", "jacket"]
+    assert parse_edit_text("price", "1,900") == "1,900"
+    assert edit_text("variants", [{"option": "size", "value": "M"}]) == "size=M"
+    assert edit_text("price", None) == ""
