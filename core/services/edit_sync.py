@@ -31,7 +31,7 @@ from core.services.ai_usage import record_ai_usages
 from core.services.change_log import record_change
 from core.services.draft_rules import edits_after_change
 from core.services.importing import Extractor, prepare_post
-from core.services.notifications import KINDS, notify
+from core.services.notifications import notify
 from core.services.products import product_values, write_fields
 from core.services.sync_rules import (
     SYNC_FIELDS,
@@ -367,7 +367,7 @@ def _open_new_conflict(ctx: SyncContext, post: KnownPost, read: PostRead, fields
         existing = _open_conflict(ctx.session, post.product.id)
         return _update_conflict(ctx, post, read, existing, fields, instagram)
     _log_conflict(ctx, post, read, conflict, "conflict_opened")
-    notify_if_known(ctx, "sync_conflict", f"Instagram edit to check: {post.product.name}",
+    notify_store(ctx, "sync_conflict", f"Instagram edit to check: {post.product.name}",
            "The post changed after the product was edited in Vendly. Choose what to keep on the Sync page.",
            dedup_key=f"sync_conflict:{conflict.id}")
     return SyncOutcome(post.media_id, "conflict_opened", product_id=post.product.id, conflict_id=conflict.id,
@@ -393,11 +393,6 @@ def _log_conflict(ctx: SyncContext, post: KnownPost, read: PostRead, conflict: S
                   sync_history_id=ctx.history_id, clock=ctx.clock)
 
 
-def notify_if_known(ctx: SyncContext, kind: str, title: str, body: str, *, dedup_key: str) -> None:
-    """Tell the store's people, once the notifications module lists this kind.
-
-    `sync_conflict` and `source_deleted` are not registered there yet; until they are,
-    the Sync page's open-conflict count and the change log carry the news.
-    """
-    if kind in KINDS:
-        notify(ctx.session, ctx.store.id, kind, title, body, dedup_key=dedup_key, clock=ctx.clock)
+def notify_store(ctx: SyncContext, kind: str, title: str, body: str, *, dedup_key: str) -> None:
+    """Tell the store's people (in-app notification), once per dedup key."""
+    notify(ctx.session, ctx.store.id, kind, title, body, dedup_key=dedup_key, clock=ctx.clock)

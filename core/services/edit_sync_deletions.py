@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from core.models import SyncConflict
 from core.services.change_log import record_change
-from core.services.edit_sync import KnownPost, SyncContext, SyncOutcome, notify_if_known
+from core.services.edit_sync import KnownPost, SyncContext, SyncOutcome, notify_store
 from core.services.sync_settings import edit_sync_settings
 
 WITHDRAWN = "withdrawn"
@@ -50,7 +50,7 @@ def _flag_product(ctx: SyncContext, post: KnownPost) -> SyncOutcome:
     record_change(ctx.session, store_id=ctx.store.id, side="instagram", action="source_deleted", changes=changes,
                   summary=summary, product_id=product.id, ig_media_id=post.media_id, conflict_id=dismissed,
                   sync_history_id=ctx.history_id, clock=ctx.clock)
-    notify_if_known(ctx, "source_deleted", f"Post deleted: {product.name}", summary,
+    notify_store(ctx, "source_deleted", f"Post deleted: {product.name}", summary,
                     dedup_key=f"source_deleted:{product.id}:{ctx.now.isoformat()}")
     if ctx.history is not None:
         ctx.history.products_updated = (ctx.history.products_updated or 0) + 1

@@ -20,7 +20,10 @@ from core.models import Notification, ProductDraft
 from core.security import Actor, require_store
 from core.services.draft_rules import effective_values
 
-KINDS = ("new_draft", "auto_approved", "drafts_expiring", "scan_finished")
+KINDS = (
+    "new_draft", "auto_approved", "drafts_expiring", "scan_finished",
+    "sync_conflict", "source_deleted", "connection_expired",
+)
 
 
 def notify(

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from core.errors import NotFound, PermissionDenied, ValidationFailed
-from core.models import InstagramSyncHistory, ProductChange
+from core.models import InstagramSyncHistory, Notification, ProductChange
 from core.services.change_log import list_changes
 from core.services.conflicts import get_conflict, list_conflicts, resolve_conflict
 from core.services.draft_rules import effective_values
@@ -83,6 +83,9 @@ def test_product_edited_in_vendly_gets_a_three_way_conflict_and_is_not_overwritt
     assert "name" not in conflict.fields  # only Vendly changed it: nothing to choose
     # A webhook-era change without a run still shows in the history.
     assert world.session.scalar(select(InstagramSyncHistory).where(InstagramSyncHistory.sync_type == "edit_sync"))
+    # ...and the store is told there is something to check.
+    notice = world.session.scalar(select(Notification).where(Notification.kind == "sync_conflict"))
+    assert notice is not None and notice.store_id == product.store_id
 
 
 def test_a_repeated_edit_updates_the_open_conflict_and_it_resolves_field_by_field(world):
@@ -162,6 +165,7 @@ def test_deleted_post_withdraws_a_draft_and_flags_a_product(world):
     assert product.source_deleted_at is not None and product.status == "active"  # flag only (default)
     assert run.products_updated == 1
     assert world.deleted(other.ig_media_id).status == "skipped"  # idempotent
+    assert world.session.scalar(select(Notification).where(Notification.kind == "source_deleted"))
 
 
 def test_deleted_post_hides_the_product_by_setting_and_a_returning_post_restores_it(world):
