@@ -29,7 +29,7 @@ import os
 import random
 import secrets
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -107,20 +107,9 @@ class Lease:
     expires_at: datetime
 
 
-@dataclass
-class WorkerIdentity:
-    """A per-process worker id: host, pid and a random part (pids are reused)."""
-
-    value: str = field(
-        default_factory=lambda: f"{socket.gethostname()[:30]}-{os.getpid()}-{secrets.token_hex(4)}"
-    )
-
-    def __str__(self) -> str:
-        return self.value
-
-
 def new_worker_id() -> str:
-    return str(WorkerIdentity())
+    """A per-process lease owner: host, pid and a random part (pids get reused)."""
+    return f"{socket.gethostname()[:30]}-{os.getpid()}-{secrets.token_hex(4)}"
 
 
 def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:

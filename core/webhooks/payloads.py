@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MAX_QUARANTINED_BODY_CHARS = 64_000
+MAX_DEPTH = 100  # Meta's payloads nest about 6 deep; deeper is not Meta, and JSON tools recurse
+NUL_REPLACEMENT = "\ufffd"
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,13 @@ def split_delivery(body: bytes) -> Delivery:
         document = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         return _quarantine_body(body, f"not JSON: {error}")
+    except RecursionError:
+        return _quarantine_body(body, "JSON nested too deeply to read")
+    depth, has_nul = _shape_of(document)
+    if depth > MAX_DEPTH:
+        return _quarantine_body(body, f"JSON nested {depth} levels deep (more than {MAX_DEPTH})")
+    if has_nul:
+        document = _without_nul(document)
     if not isinstance(document, dict):
         return _quarantine_body(body, "the body is not a JSON object")
     object_type = document.get("object")
@@ -87,8 +96,37 @@ def split_delivery(body: bytes) -> Delivery:
     return delivery
 
 
+def _shape_of(document: Any) -> tuple[int, bool]:
+    """How deep the document nests, and whether any string holds a NUL (walked without recursion)."""
+    deepest, has_nul, stack = 0, False, [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            deepest = max(deepest, depth)
+            has_nul = has_nul or any("\x00" in k for k in value)
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            deepest = max(deepest, depth)
+            stack.extend((v, depth + 1) for v in value)
+        elif isinstance(value, str) and "\x00" in value:
+            has_nul = True
+    return deepest, has_nul
+
+
+def _without_nul(value: Any) -> Any:
+    """PostgreSQL's JSONB and text refuse NUL: keep everything else, with U+FFFD in its place.
+    (The dedup key is taken after this, so Meta's retries of the same bytes still match.)"""
+    if isinstance(value, str):
+        return value.replace("\x00", NUL_REPLACEMENT)
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
 def _quarantine_body(body: bytes, reason: str) -> Delivery:
-    text = body.decode("utf-8", errors="replace")[:MAX_QUARANTINED_BODY_CHARS]
+    text = body.decode("utf-8", errors="replace")[:MAX_QUARANTINED_BODY_CHARS].replace("\x00", NUL_REPLACEMENT)
     return Delivery(quarantined=[Quarantined(reason, text, _key("quarantine", body.hex()))])
 
 

@@ -189,15 +189,14 @@ def test_the_worker_process_stops_gracefully_on_sigterm(database_url):
 
 
 def test_worker_once_from_the_command_line(database_url, engine, session):
-    connect(session)
-    event(session)
+    event(session, ig_user_id="424242")  # nobody follows it, whichever importer the CLI wires
     env = {**os.environ, "DATABASE_URL": database_url}
     done = subprocess.run([sys.executable, "-m", "cli", "worker", "--once"], cwd=PROJECT_ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert '"webhook_events": 1' in done.stdout
     assert session.scalars(select(InstagramWebhookEvent.last_error)).one() == \
-        "ignored: no media importer configured in this worker"
+        "ignored: no store follows Instagram account 424242"
 
 
 def test_the_ops_list_shows_events_to_ops_only(session, engine):

@@ -128,3 +128,21 @@ def test_every_change_is_one_update_or_one_quarantined_item(changes):
     entries = [{"id": user, "time": 1, "changes": [{"field": f, "value": v}]} for user, f, v in changes]
     delivery = split_delivery(body({"object": "instagram", "entry": entries}))
     assert len(delivery.updates) + len(delivery.quarantined) == len(changes)
+
+
+def test_absurd_nesting_is_quarantined_not_raised():
+    for levels in (150, 100_000):
+        raw = ('{"object":"instagram","entry":[{"id":"1","time":1,"changes":[{"field":"comments","value":'
+               + "[" * levels + "]" * levels + "}]}]}").encode()
+        [item] = split_delivery(raw).quarantined
+        assert "nested" in item.reason
+
+
+def test_nul_characters_are_replaced_so_postgresql_can_store_them():
+    document = {"object": "instagram", "entry": [{"id": "1", "time": 2, "changes": [
+        {"field": "comments", "value": {"text": "a\u0000b", "media": {"id": "m"}}}]}]}
+    [update] = split_delivery(body(document)).updates
+    assert update.value["text"] == "a\ufffdb"
+    assert update.dedup_key == split_delivery(body(document)).updates[0].dedup_key
+    [item] = split_delivery(b'{"object":\x00"instagram"}').quarantined
+    assert "\x00" not in item.raw
