@@ -3,32 +3,44 @@
 from __future__ import annotations
 
 import json
-import logging
 
 import click
 
 from core.db import get_engine
-from core.worker import WorkerDeps, run_forever, run_once
+from core.logging import configure_logging
+from core.services.event_importer import SyncImporter
+from core.services.scan_runner import scan_deps_for_worker
+from core.worker import JOBS, WorkerDeps, run_forever, run_once
+from core.worker_metrics import WorkerMetrics, instrument_jobs
 
 
 def build_deps(worker_id: str | None = None) -> WorkerDeps:
-    """The worker's collaborators from settings. The media importer plugs in here."""
+    """The worker's collaborators from settings: webhook events are fetched and reconciled
+    through the same budgeted client, extractor and media store as scans and polls."""
     deps = WorkerDeps(engine=get_engine())
     if worker_id:
         deps.worker_id = worker_id
+    deps.importer = SyncImporter(scan_deps_for_worker(deps))
     return deps
 
 
-@click.command("worker", help="Run the background jobs: webhook events, lease reaper, and more.")
+@click.command("worker", help="Run the background jobs: webhook events, polling, scans, tokens, expiry.")
 @click.option("--once", is_flag=True, help="Run every job once and exit (prints what each did).")
 @click.option("--worker-id", default=None, help="Lease owner name (default: host-pid-random).")
-def worker(once: bool, worker_id: str | None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+@click.option("--metrics-port", type=int, default=None,
+              help="Serve Prometheus metrics on http://127.0.0.1:PORT/metrics.")
+def worker(once: bool, worker_id: str | None, metrics_port: int | None) -> None:
+    configure_logging("worker")
     deps = build_deps(worker_id)
+    job_list = JOBS
+    if metrics_port:
+        metrics = WorkerMetrics(deps.engine, deps.clock)
+        metrics.serve(metrics_port)
+        job_list = instrument_jobs(JOBS, metrics)
     if once:
-        click.echo(json.dumps(run_once(deps), default=str))
+        click.echo(json.dumps(run_once(deps, job_list), default=str))
         return
-    run_forever(deps)
+    run_forever(deps, job_list)
 
 
 COMMANDS = [worker]

@@ -87,6 +87,24 @@ class Settings(BaseSettings):
     # Drafts
     draft_lifetime_days: int = 7
 
+    # Real-time sync (core/services/poll_schedule.py). Meta sends no webhook for a new post,
+    # so the worker polls each account. The interval adapts between min and max (shorter after
+    # new posts or a webhook hint, longer for idle accounts); polls and reconciles never use more
+    # than `poll_budget_share` of the account's hourly Graph budget, which is estimated from
+    # Meta's usage header, or assumed until one is read.
+    poll_interval_seconds: float = 60.0
+    poll_min_interval_seconds: float = 20.0
+    poll_max_interval_seconds: float = 900.0
+    poll_budget_share: float = 0.5
+    poll_assumed_hourly_budget: int = 200
+    poll_lease_seconds: float = 120.0
+    poll_batch: int = 10
+    # Re-read the newest known posts (edits and deletions) this often, within the same share.
+    reconcile_interval_seconds: float = 1800.0
+    reconcile_recent_posts: int = 50
+    # Prove each active token works at least this often (the token-upkeep job).
+    token_validate_interval_hours: float = 24.0
+
     # Connecting an account (core/services/connect.py). Empty redirect URIs mean
     # `{webhook_base_url}/oauth/callback`, the sidecar's callback; each must match the
     # redirect URI registered for that app at Meta exactly.

@@ -139,6 +139,7 @@ class InstagramConnection(TimestampMixin, Base):
         UniqueConstraint("store_id"),
         Index("ix_instagram_connection_ig_user_id", "ig_user_id"),
         Index("ix_instagram_connection_status", "status"),
+        Index("ix_instagram_connection_status_poll_next_at", "status", "poll_next_at"),  # due polls (0010)
         # One live connection per Instagram account: a second store cannot attach an account
         # another store holds (0004). Disconnected ("revoked") rows do not count.
         Index(
@@ -172,6 +173,19 @@ class InstagramConnection(TimestampMixin, Base):
     connected_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_synced_at: Mapped[datetime | None]
     last_validated_at: Mapped[datetime | None]
+    # Polling state (0010): when the worker polls next and last did, the adaptive interval,
+    # a claim so one worker polls an account at a time, the last webhook hint, and the Graph
+    # calls polling spent in the current hour against its estimated hourly budget.
+    poll_next_at: Mapped[datetime | None]
+    poll_last_at: Mapped[datetime | None]
+    poll_last_status: Mapped[str | None] = mapped_column(String(32))
+    poll_interval_seconds: Mapped[int | None] = mapped_column(Integer)
+    poll_claimed_until: Mapped[datetime | None]
+    poll_hinted_at: Mapped[datetime | None]
+    poll_hour_started_at: Mapped[datetime | None]
+    poll_calls_this_hour: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    poll_hourly_budget: Mapped[int | None] = mapped_column(Integer)
+    reconcile_next_at: Mapped[datetime | None]
 
 
 class Product(TimestampMixin, Base):

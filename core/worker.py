@@ -23,7 +23,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from core import jobs
 from core.clock import Clock, SystemClock
 from core.services.expiry import expire_drafts_job, expiry_reminders_job
+from core.services.poll_jobs import poll_connections_job
 from core.services.scan_runner import run_scans_job
+from core.services.token_upkeep import token_upkeep_job
 from core.services.webhook_events import MediaImporter, NoImporter, handle_claimed_event
 
 log = logging.getLogger("core.worker")
@@ -102,6 +104,8 @@ JOBS: list[Job] = [
     Job("bulk_import_scans", run_scans_job, every_seconds=2),
     Job("expire_drafts", expire_drafts_job, every_seconds=300),
     Job("expiry_reminders", expiry_reminders_job, every_seconds=600),
+    Job("poll_connections", poll_connections_job, every_seconds=2),
+    Job("token_upkeep", token_upkeep_job, every_seconds=900),
 ]
 
 

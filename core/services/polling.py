@@ -12,6 +12,7 @@ The schedule and the budget planning around it belong to the worker; this is the
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import or_, select
@@ -40,8 +41,15 @@ def poll_connection(
     *,
     media_store: MediaStore | None = None,
     recent: int = RECENT_KNOWN_POSTS,
+    keep_quiet_run: bool = True,
+    on_stop: Callable[[GraphError], None] | None = None,
 ) -> InstagramSyncHistory:
-    """Poll once and commit; returns the run with its figures (status failed on a Graph error)."""
+    """Poll once and commit; returns the run with its figures (status failed on a Graph error).
+
+    With `keep_quiet_run=False` (the scheduled poll job) a run that found nothing new and
+    failed nowhere leaves no history row: an account polled every minute would bury the
+    history in empty rows. `on_stop` is told the Graph error that stopped a poll (the
+    scheduler marks a dead token's connection and backs off from a throttle)."""
     started = time.monotonic()
     run = _start_run(session, connection, clock)
     calls_before = client.budget.total_calls(connection.ig_user_id)
@@ -53,10 +61,14 @@ def poll_connection(
         record_failure(run, "-", error)
         run.status = "failed"
         run.last_error = error.message[:500]
+        if on_stop is not None:
+            on_stop(error)
     run.api_calls_used = client.budget.total_calls(connection.ig_user_id) - calls_before
     run.completed_at = clock.now()
     run.duration_ms = int((time.monotonic() - started) * 1000)
     connection.last_synced_at = run.completed_at
+    if not keep_quiet_run and run.status == "success" and not run.posts_processed:
+        session.delete(run)
     session.commit()
     return run
 
@@ -80,7 +92,9 @@ def _poll_new(session, connection, client, extractor, clock, run, media_store) -
         .order_by(ProductDraft.ig_timestamp.desc().nulls_last()).limit(1)
     )
     seen = set()
-    since = newest - LISTING_OVERLAP if newest is not None else None
+    # With nothing imported yet, posts from before the connection are a bulk scan's job, not a poll's.
+    floor = newest if newest is not None else connection.connected_at
+    since = floor - LISTING_OVERLAP if floor is not None else None
     for item in client.list_media(connection.ig_user_id, newer_than=since):
         reconcile_media(session, connection, item, extractor, clock, run, media_store=media_store,
                         refresh=client.get_media)

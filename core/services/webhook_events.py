@@ -22,6 +22,7 @@ from core import jobs
 from core.clock import Clock
 from core.models import InstagramConnection, InstagramWebhookEvent, Product, ProductDraft
 from core.security import Actor, require_ops
+from core.services.poll_jobs import note_webhook_hint
 
 SECRET_KEY = re.compile(r"token|secret|password|signature|authorization|appsecret", re.IGNORECASE)
 EVENT_STATUSES = ("pending", "processing", "processed", "ignored", "failed", "quarantined")
@@ -63,6 +64,7 @@ def process_event(session: Session, event: InstagramWebhookEvent, importer: Medi
     if connection is None:
         return EventOutcome("ignored", _why_no_connection(session, event.ig_user_id))
     event.store_id = connection.store_id
+    note_webhook_hint(connection, event.received_at)  # any update about the account: poll it soon
     if not event.media_id:
         return EventOutcome("ignored", f"the {event.field or 'unknown'} update names no media")
     known = _known_media(session, event.media_id)
