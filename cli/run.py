@@ -50,7 +50,8 @@ def _has_command(name: str) -> bool:
 @click.option("--sandbox-port", default=8700, show_default=True)
 @click.option("--webhook-port", default=8701, show_default=True)
 @click.option("--no-sandbox", is_flag=True, help="Use the real Meta settings instead of the sandbox.")
-def run(port: int, sandbox_port: int, webhook_port: int, no_sandbox: bool) -> None:
+@click.option("--no-demo-seed", is_flag=True, help="Start with no demo sellers (connect stores yourself).")
+def run(port: int, sandbox_port: int, webhook_port: int, no_sandbox: bool, no_demo_seed: bool) -> None:
     settings = get_settings()
     upgrade_to_head(settings.database_url)
     subprocess.run(
@@ -60,6 +61,7 @@ def run(port: int, sandbox_port: int, webhook_port: int, no_sandbox: bool) -> No
     )
     processes: list[subprocess.Popen] = []
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.update(_addresses_for_ports(env, port, sandbox_port, webhook_port, not no_sandbox))
     try:
         if not no_sandbox and _has_command("sandbox"):
             sandbox_url = f"http://127.0.0.1:{sandbox_port}"
@@ -67,7 +69,7 @@ def run(port: int, sandbox_port: int, webhook_port: int, no_sandbox: bool) -> No
             processes.append(subprocess.Popen(
                 _catalog_sync("sandbox", "--port", str(sandbox_port), "--webhook-url", webhook_url), env=env))
             _wait_until_up(f"{sandbox_url}/_sandbox/accounts", "the Meta sandbox")
-            if _has_command("demo-seed"):
+            if not no_demo_seed and _has_command("demo-seed"):
                 seeded = subprocess.run(_catalog_sync("demo-seed", "--sandbox-url", sandbox_url),
                                         check=True, capture_output=True, text=True, env=env)
                 _print_demo_logins(seeded.stdout)
@@ -89,6 +91,22 @@ def run(port: int, sandbox_port: int, webhook_port: int, no_sandbox: bool) -> No
         click.echo("\nstopping ...")
     finally:
         _stop_all(processes)
+
+
+def _addresses_for_ports(env: dict, port: int, sandbox_port: int, webhook_port: int,
+                         sandbox: bool) -> dict[str, str]:
+    """Settings that follow the chosen ports, so `--port`/`--sandbox-port`/`--webhook-port` work
+    without also exporting every URL; a value already in the environment wins."""
+    derived = {
+        "APP_BASE_URL": f"http://localhost:{port}",
+        "WEBHOOK_BASE_URL": f"http://127.0.0.1:{webhook_port}",
+    }
+    if sandbox:
+        sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+        derived.update({name: sandbox_url for name in (
+            "META_GRAPH_URL", "META_DIALOG_URL", "INSTAGRAM_GRAPH_URL", "INSTAGRAM_API_URL", "INSTAGRAM_DIALOG_URL")})
+        derived["MEDIA_ALLOW_HTTP_HOSTS"] = json.dumps([f"127.0.0.1:{sandbox_port}", f"localhost:{sandbox_port}"])
+    return {name: value for name, value in derived.items() if name not in env}
 
 
 def _print_demo_logins(output: str) -> None:

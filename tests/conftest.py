@@ -25,6 +25,7 @@ pytest_plugins = [
     "tests.fixtures.webhook_server",
     "tests.fixtures.sandbox",
     "tests.fixtures.streamlit_server",
+    "tests.fixtures.live_stack",
 ]
 
 PG_ADMIN_URL = os.environ.get(

@@ -25,7 +25,9 @@ from webhook_server.context import sidecar
 
 log = logging.getLogger("webhook_server.oauth")
 bp = Blueprint("oauth", __name__)
-CONNECT_PAGE_PATH = "/connect"
+# Connect is the first page of every role's navigation, so Streamlit serves it at the root;
+# "/connect" would first show a "Page not found" notice (seen in the browser test).
+CONNECT_PAGE_PATH = "/"
 
 
 @bp.get("/oauth/callback")

@@ -25,7 +25,7 @@ def _landing(response) -> dict:
     assert response.status_code == 303
     assert response.headers["Cache-Control"] == "no-store"
     target = urlsplit(response.headers["Location"])
-    assert f"{target.scheme}://{target.netloc}{target.path}" == f"{APP_URL}/connect"
+    assert f"{target.scheme}://{target.netloc}{target.path}" == f"{APP_URL}/"  # Connect is the default page
     return {key: values[0] for key, values in parse_qs(target.query).items()}
 
 
