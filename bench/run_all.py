@@ -49,11 +49,11 @@ class Figure:
 
 @dataclass
 class Script:
-    file: str | None = None  # the script, when the run's name is not the file name
     args: list[str] = field(default_factory=list)
     quick_args: list[str] = field(default_factory=list)
     timeout: int = DEFAULT_TIMEOUT
     figures: list[Figure] = field(default_factory=list)
+    file: str | None = None  # the script, when the run's name is not the file name
 
 
 def at_most(limit: float) -> Callable[[float], bool]:
@@ -94,7 +94,7 @@ SCRIPTS: dict[str, Script] = {
         Figure("6", "Peak RSS of worker + in-process sandbox", "(no target; print it)",
                r"peak RSS.*?: " + NUMBER + " MB", None, "MB"),
     ]),
-    "bench_scan.py --ai": Script("bench_scan.py", ["--posts", "200", "--ai"], ["--posts", "60", "--ai"], figures=[
+    "bench_scan.py --ai": Script(["--posts", "200", "--ai"], ["--posts", "60", "--ai"], file="bench_scan.py", figures=[
         Figure("6", "Scan with the AI path: share of a 120/min limit used (fake, 500 ms latency)", ">= 90%",
                r"AI path: .*?= " + NUMBER + r"% of the", at_least(90), "%"),
         Figure("6", "Scan with the AI path: most AI requests in any 60 s window (limit 120)", "<= 120",
@@ -277,7 +277,9 @@ def machine() -> dict[str, str]:
     except (OSError, StopIteration, ValueError):
         pass
     return {"CPU": cpu, "cores": str(os.cpu_count()), "memory": memory, "OS": platform.platform(),
-            "Python": platform.python_version(), "PostgreSQL": postgres_version()}
+            "Python": platform.python_version(), "PostgreSQL": postgres_version(),
+            "load average at the end (1/5/15 min)": " / ".join(f"{x:.1f}" for x in os.getloadavg()),
+            "note": "other test suites may share this machine; a load above the core count slows every figure"}
 
 
 def postgres_version() -> str:
