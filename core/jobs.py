@@ -25,10 +25,14 @@ Nothing here knows what the work is; `JobQueue` names the table and its statuses
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import secrets
 import socket
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,6 +42,8 @@ from sqlalchemy.orm import Session
 
 from core.clock import Clock, SystemClock
 from core.models import InstagramSyncHistory, InstagramWebhookEvent
+
+log = logging.getLogger("catalog_sync.jobs")
 
 DEFAULT_LEASE_SECONDS = 60.0
 DEFAULT_MAX_ATTEMPTS = 3
@@ -315,3 +321,45 @@ def requeue(session: Session, queue: JobQueue, row_id: str, *, clock: Clock | No
     changed = session.execute(statement).rowcount == 1
     session.commit()
     return changed
+
+
+class LeaseKeeper:
+    """Renews a lease on its own connection while long work (a scan) runs or waits."""
+
+    def __init__(self, session_factory: Callable[[], Session], queue: JobQueue, lease: Lease, *,
+                 lease_seconds: float, clock: Clock | None = None):
+        self.session_factory, self.queue, self.lease = session_factory, queue, lease
+        self.lease_seconds, self.clock = lease_seconds, clock
+        self.lost = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"lease-{lease.row_id}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        interval = max(0.2, self.lease_seconds / 3)
+        while not self._stop.wait(interval):
+            try:
+                with self.session_factory() as session:
+                    renew(session, self.queue, self.lease, lease_seconds=self.lease_seconds, clock=self.clock)
+            except LeaseLost:
+                self.lost.set()
+                return
+            except Exception:  # a database blip: try again next tick, the lease has slack
+                log.exception("%s %s: lease renewal failed", self.queue.name, self.lease.row_id)
+
+    def check(self) -> None:
+        if self.lost.is_set():
+            raise LeaseLost(f"{self.queue.name} {self.lease.row_id}: lease lost")
+
+    def wait(self, seconds: float, sleep: Callable[[float], None]) -> None:
+        """Sit out a throttle in short naps, noticing a lost lease."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            self.check()
+            sleep(min(left, 1.0))
