@@ -6,11 +6,21 @@ Run with `streamlit run app.py` (or `make run`, which starts every process).
 import streamlit as st
 
 from core.errors import AuthenticationFailed
+from core.logging import configure_logging
 from core.services.users import authenticate, redeem_login_handoff
 from ui.context import ACTOR_KEY, STORE_KEY, current_actor, db_session, store_picker
 from ui.notifications import notifications_sidebar
 
 st.set_page_config(page_title="Catalog Sync", page_icon=":material/storefront:", layout="wide")
+
+
+@st.cache_resource
+def _structured_logs() -> None:
+    """JSON log lines like every other process; once per server process, not per rerun."""
+    configure_logging("ui")
+
+
+_structured_logs()
 
 # Every page with the roles that see it. Sellers see only their own store's screens.
 PAGES = [
@@ -46,11 +56,15 @@ def resume_after_oauth() -> None:
     if not ticket:
         return
     del st.query_params["resume"]
+    store_id = st.query_params.pop("store", None)
     try:
         with db_session() as session:
             st.session_state[ACTOR_KEY] = redeem_login_handoff(session, ticket)
     except AuthenticationFailed as error:
         st.warning(str(error))
+        return
+    # The store the flow was for; the store picker keeps it only if this person may see it.
+    st.session_state[STORE_KEY] = store_id
 
 
 def logout() -> None:

@@ -25,8 +25,10 @@ class SidecarServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
+        from core.logging import configure_logging
         from webhook_server import create_app
 
+        configure_logging("webhook_server")
         return create_app()
 
 
