@@ -6,10 +6,14 @@ import streamlit as st
 from core.errors import CatalogSyncError
 from core.services.stores import CURRENCIES, create_seller_store, list_stores
 from core.services.users import create_user
-from ui.context import db_session, require_actor, show_error
+from ui.context import choose_store, db_session, require_actor, show_error
+
+CREATED_KEY = "store_created"
 
 actor = require_actor()
 st.title("Stores & users")
+if created := st.session_state.pop(CREATED_KEY, None):
+    st.success(created)
 
 with st.form("new_store", clear_on_submit=True):
     st.subheader("New seller store")
@@ -24,9 +28,14 @@ with st.form("new_store", clear_on_submit=True):
                 if seller_email:
                     create_user(session, seller_email, seller_password, "seller", store.id)
                 session.commit()
-            st.success(f"Created store {store.name}.")
         except CatalogSyncError as error:
             show_error(error)
+        else:
+            # Rerun so the sidebar's store picker (drawn before this page) lists the new store,
+            # and select it: it is the store ops connect next.
+            choose_store(store.id)
+            st.session_state[CREATED_KEY] = f"Created store {store.name}. It is now selected in the sidebar."
+            st.rerun()
 
 with db_session() as session:
     stores = list_stores(session, actor)

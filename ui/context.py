@@ -20,6 +20,7 @@ from core.services.stores import list_stores
 
 ACTOR_KEY = "actor"
 STORE_KEY = "store_id"
+STORE_PICKER_KEY = "store_picker"
 
 
 @st.cache_resource
@@ -65,10 +66,17 @@ def store_picker(actor: Actor) -> str | None:
     chosen = st.session_state.get(STORE_KEY)
     index = ids.index(chosen) if chosen in ids else 0
     store_id = st.sidebar.selectbox(
-        "Store", ids, index=index, format_func=names.get, key="store_picker"
+        "Store", ids, index=index, format_func=names.get, key=STORE_PICKER_KEY
     )
     st.session_state[STORE_KEY] = store_id
     return store_id
+
+
+def choose_store(store_id: str) -> None:
+    """Make `store_id` the sidebar's store from the next run on (the picker's own widget
+    state would otherwise win over it); the picker still offers only the actor's stores."""
+    st.session_state[STORE_KEY] = store_id
+    st.session_state.pop(STORE_PICKER_KEY, None)
 
 
 def selected_store_id() -> str | None:

@@ -40,17 +40,17 @@ def oauth_callback():
                 error=args.get("error"), error_reason=args.get("error_reason"),
             )
     except ConnectFailed as failure:
-        return _back_to_connect_page(failure.started_by, connect_error=failure.code)
+        return _back_to_connect_page(failure.started_by, failure.store_id, connect_error=failure.code)
     except SQLAlchemyError as error:
         log.error("oauth callback: database unavailable (%s)", type(error).__name__)
-        return _back_to_connect_page(None, connect_error="unavailable")
+        return _back_to_connect_page(None, None, connect_error="unavailable")
     except Exception:  # noqa: BLE001 - the browser must land somewhere readable
         # The message of an unexpected error could quote request data; log the type only.
         log.exception("oauth callback failed unexpectedly")
-        return _back_to_connect_page(None, connect_error="unexpected")
+        return _back_to_connect_page(None, None, connect_error="unexpected")
     if outcome.kind == "choose_page":
-        return _back_to_connect_page(outcome.started_by, choose_page="1")
-    return _back_to_connect_page(outcome.started_by, connected="1")
+        return _back_to_connect_page(outcome.started_by, outcome.store_id, choose_page="1")
+    return _back_to_connect_page(outcome.started_by, outcome.store_id, connected="1")
 
 
 def _deps() -> ConnectDeps:
@@ -62,12 +62,15 @@ def _deps() -> ConnectDeps:
     return deps
 
 
-def _back_to_connect_page(started_by: str | None, **query: str):
+def _back_to_connect_page(started_by: str | None, store_id: str | None, **query: str):
     """Send the browser to the Connect page; `resume` logs the person who started the flow
-    back in, since the round trip through Meta opens a new Streamlit session."""
+    back in, since the round trip through Meta opens a new Streamlit session, and `store`
+    reopens the store they were connecting (ops have many; the app checks their access)."""
     if started_by:
         with sidecar().session() as session:
             query["resume"] = issue_login_handoff(session, started_by)
+        if store_id:
+            query["store"] = store_id
     base = current_app.config.get("APP_BASE_URL") or get_settings().app_base_url
     response = redirect(f"{base.rstrip('/')}{CONNECT_PAGE_PATH}?{urlencode(query)}", code=303)
     # The callback URL carried a one-time code: keep it out of caches and Referer headers.
