@@ -7,7 +7,10 @@ the media through the worker's budgeted Graph client and hands it to
 `ig_media_id`: a poll or a scan drafting the same post at the same moment makes one
 draft) and notifies or auto-approves.
 
-Errors: media that no longer exists is `ignored`; a revoked or expired token marks the
+A `media` update about a post we hold goes through the same path, so an edited caption
+reaches the draft or product at once; media that no longer exists is marked deleted
+(`mark_media_deleted`: a pending draft is withdrawn, a product flagged), or `ignored`
+when we never held it. Errors: a revoked or expired token marks the
 connection and fails the event at once (`PermanentEventError`: retrying cannot help);
 Meta throttling or failing raises, so `core.jobs` retries with backoff, then fails the
 event with the error kept.
@@ -24,7 +27,7 @@ from core.models import InstagramConnection
 from core.services.connect_rules import status_after_error
 from core.services.poll_jobs import budget_of, graph_client_for
 from core.services.scan_runner import ScanDeps
-from core.services.sync import reconcile_media
+from core.services.sync import mark_media_deleted, reconcile_media
 from core.services.webhook_events import EventOutcome, PermanentEventError
 from core.token_vault import TokenVaultError
 
@@ -55,7 +58,10 @@ class SyncImporter:
         try:
             item = client.get_media(media_id)
         except NotFound:
-            return EventOutcome("ignored", f"media {media_id} no longer exists on Instagram")
+            gone = mark_media_deleted(session, connection, media_id, self.deps.clock)
+            if gone.status in NOTHING_DONE:
+                return EventOutcome("ignored", f"media {media_id} no longer exists on Instagram")
+            return EventOutcome("processed", f"media {media_id} was deleted on Instagram: {gone.status}")
         except (TokenInvalid, PermissionMissing) as error:
             status, reason = status_after_error(error) or ("error", error.message)
             self._mark(session, connection, status, reason)

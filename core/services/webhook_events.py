@@ -68,8 +68,10 @@ def process_event(session: Session, event: InstagramWebhookEvent, importer: Medi
     if not event.media_id:
         return EventOutcome("ignored", f"the {event.field or 'unknown'} update names no media")
     known = _known_media(session, event.media_id)
-    if known:
+    if known and event.field != "media":
+        # A comment or mention on a post we hold: the poll it hinted at looks for edits.
         return EventOutcome("ignored", f"media {event.media_id} is already held ({known})")
+    # New media, or a `media` update about one we hold: read it now (edit sync follows changes).
     return importer.import_event_media(session, connection, event.media_id)
 
 

@@ -92,3 +92,22 @@ def test_a_dead_token_fails_the_event_at_once_and_marks_the_connection(realtime_
     [event] = world.events()
     assert event.status == "failed" and event.attempts == 1 and "token" in event.last_error
     assert world.connection.status in ("revoked", "expired")
+
+
+def test_a_media_update_about_a_held_post_reaches_its_draft_and_a_deletion_withdraws_it(realtime_hooks):
+    world = realtime_hooks
+    media_id = world.publish()
+    wait_for_events(world, 1)
+    world.process_events()
+    world.sandbox.edit_caption(media_id, "Blue Denim Jacket, sizes S M L. Now Ksh 1,900 only #denim #jacket")
+    wait_for_events(world, 2)
+    world.process_events()
+    world.session.expire_all()
+    draft = world.draft(media_id)
+    assert draft.extracted_data["price"] == 1900  # the edit arrived without waiting for a poll
+    world.sandbox.delete_media(media_id)
+    wait_for_events(world, 3)
+    world.process_events()
+    world.session.expire_all()
+    assert world.draft(media_id).status == "withdrawn"
+    assert {e.status for e in world.events()} == {"processed"}
