@@ -150,6 +150,9 @@ def connections_due_for_refresh(session: Session, deps: ConnectDeps) -> list[tup
     return [(cid, sid) for cid, sid, expires in rows if refresh_due(expires, now, margin)]
 
 
+INSTAGRAM_MIN_TOKEN_AGE = timedelta(hours=24)
+
+
 def refresh_token(
     session: Session, deps: ConnectDeps, actor: Actor, store_id: str, *, force: bool = False
 ) -> RefreshResult:
@@ -171,6 +174,12 @@ def refresh_token(
     margin = timedelta(days=deps.settings.token_refresh_margin_days)
     if not force and not refresh_due(connection.token_expires_at, now, margin):
         return RefreshResult(False, "not due yet", view_of(session, connection))
+    issued = connection.token_refreshed_at or connection.connected_at
+    if connection.login_flow == "instagram" and issued and now - issued < INSTAGRAM_MIN_TOKEN_AGE:
+        # Meta refuses ig_refresh_token for tokens under 24 hours old; asking would only
+        # earn an error that looks like a dead token.
+        return RefreshResult(False, "too new to refresh (Instagram allows it 24 hours after issue)",
+                             view_of(session, connection))
     try:
         grant = deps.meta.refresh(connection.login_flow, decrypt_token(deps.vault, connection))
     except TokenVaultError as problem:

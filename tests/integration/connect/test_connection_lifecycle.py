@@ -39,6 +39,17 @@ def test_instagram_token_is_refreshed_before_expiry(sandbox, session, shop):
     assert validate_connection(session, deps, shop["seller_a"], shop["a"].id).status == "active"
 
 
+def test_a_fresh_instagram_token_is_not_refreshed_and_the_connection_stays_active(sandbox, session, shop):
+    deps = deps_for(sandbox.url)
+    connect_store(session, shop["a"], sandbox, sandbox.account("instagram"), shop["seller_a"], deps)
+    result = refresh_token(session, deps, SYSTEM, shop["a"].id, force=True)
+    assert not result.refreshed and "too new" in result.reason
+    assert session.scalar(select(InstagramConnection)).status == "active"
+    deps.clock.advance(hours=25)
+    sandbox.advance_clock(25 * 3600)
+    assert refresh_token(session, deps, SYSTEM, shop["a"].id, force=True).refreshed
+
+
 def test_facebook_refresh_and_the_closed_data_access_window(sandbox, session, shop):
     deps = deps_for(sandbox.url)
     connect_store(session, shop["a"], sandbox, sandbox.account("facebook"), shop["seller_a"], deps)

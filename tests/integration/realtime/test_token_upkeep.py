@@ -24,6 +24,7 @@ def notices(world):
 def test_a_token_near_expiry_is_refreshed_and_a_checked_one_left_alone(realtime):
     connection = realtime.connection
     connection.token_expires_at = realtime.scan.deps.clock.now() + timedelta(days=3)
+    connection.connected_at = realtime.scan.deps.clock.now() - timedelta(days=2)  # as old as the sandbox's
     connection.last_validated_at = None
     realtime.session.commit()
     realtime.sandbox.advance_clock(2 * 86400)  # Meta refreshes only tokens at least a day old
