@@ -24,7 +24,8 @@ def notices(world):
 def test_a_token_near_expiry_is_refreshed_and_a_checked_one_left_alone(realtime):
     connection = realtime.connection
     connection.token_expires_at = realtime.scan.deps.clock.now() + timedelta(days=3)
-    connection.connected_at = realtime.scan.deps.clock.now() - timedelta(days=2)  # as old as the sandbox's
+    issued = realtime.scan.deps.clock.now() - timedelta(days=2)  # as old as the sandbox thinks it is
+    connection.connected_at = connection.token_refreshed_at = issued
     connection.last_validated_at = None
     realtime.session.commit()
     realtime.sandbox.advance_clock(2 * 86400)  # Meta refreshes only tokens at least a day old
