@@ -110,15 +110,17 @@ def rotate_keys_command() -> None:
 @click.command("demo-seed", help="Create a demo seller and store per sandbox account and connect each via OAuth.")
 @click.option("--sandbox-url", required=True, help="Base URL of a running `catalog-sync sandbox`.")
 @click.option("--password", default="demo-seller-pass", show_default=True, help="Password of every demo seller.")
-def demo_seed_command(sandbox_url: str, password: str) -> None:
+@click.option("--scan", is_flag=True, help="Also queue a first scan per store, so Review has drafts to show.")
+def demo_seed_command(sandbox_url: str, password: str, scan: bool) -> None:
     from cli.demo_seed import seed_demo_sellers
 
     settings = get_settings()
     try:
-        seeded = seed_demo_sellers(settings, sandbox_url.rstrip("/"), password)
+        seeded = seed_demo_sellers(settings, sandbox_url.rstrip("/"), password, queue_scans=scan)
     except CatalogSyncError as error:
         raise click.ClickException(str(error)) from None
     click.echo(json.dumps({"stores": seeded}, indent=2))
+
 
 
 COMMANDS = [connections, rotate_keys_command, demo_seed_command]

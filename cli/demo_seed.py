@@ -20,6 +20,7 @@ from core.errors import CatalogSyncError
 from core.models import AppUser, Store
 from core.security import SYSTEM
 from core.services.connect import ConnectDeps, connection_status, finish_connect, start_connect
+from core.services.scan import request_scan
 from core.services.stores import create_seller_store
 from core.services.users import actor_for, create_user
 
@@ -32,7 +33,9 @@ def sandbox_settings(settings: Settings, sandbox_url: str) -> Settings:
     })
 
 
-def seed_demo_sellers(settings: Settings, sandbox_url: str, password: str) -> list[dict]:
+def seed_demo_sellers(settings: Settings, sandbox_url: str, password: str, *, queue_scans: bool = False) -> list[dict]:
+    """Seed every sandbox account; with `queue_scans`, also queue a first scan per store so
+    Review has drafts to show (the worker runs them; a store already scanned adds nothing)."""
     http = requests.Session()
     accounts = http.get(f"{sandbox_url}/_sandbox/accounts", timeout=10).json()
     deps = ConnectDeps.from_settings(sandbox_settings(settings, sandbox_url))
@@ -40,7 +43,10 @@ def seed_demo_sellers(settings: Settings, sandbox_url: str, password: str) -> li
     seeded = []
     for account in accounts:
         with sessions() as session:
-            seeded.append(_seed_one(session, deps, http, account, password))
+            entry = _seed_one(session, deps, http, account, password)
+            if queue_scans:
+                entry["scan_id"] = request_scan(session, SYSTEM, entry["store_id"], {"include_videos": True})
+            seeded.append(entry)
     return seeded
 
 

@@ -70,7 +70,7 @@ def run(port: int, sandbox_port: int, webhook_port: int, no_sandbox: bool, no_de
                 _catalog_sync("sandbox", "--port", str(sandbox_port), "--webhook-url", webhook_url), env=env))
             _wait_until_up(f"{sandbox_url}/_sandbox/accounts", "the Meta sandbox")
             if not no_demo_seed and _has_command("demo-seed"):
-                seeded = subprocess.run(_catalog_sync("demo-seed", "--sandbox-url", sandbox_url),
+                seeded = subprocess.run(_catalog_sync("demo-seed", "--sandbox-url", sandbox_url, "--scan"),
                                         check=True, capture_output=True, text=True, env=env)
                 _print_demo_logins(seeded.stdout)
         if _has_command("webhook-server"):

@@ -135,7 +135,7 @@ def _make_account(index: int, rng: random.Random, ids: IdMaker) -> Account:
     login = "instagram" if index % 3 == 2 else "facebook"
     base = f"{rng.choice(NAMES)}_{rng.choice(SHOP_WORDS)}" if index % 2 else f"{rng.choice(PLACES)}.{rng.choice(SHOP_WORDS)}"
     username = f"{base}{index}" if index >= 10 else base + ("" if index == 0 else str(index))
-    display = username.replace("_", " ").replace(".", " ").title()
+    display = base.replace("_", " ").replace(".", " ").title()  # the shop's name; the handle keeps the digits
     page = login == "facebook"
     return Account(
         ig_user_id=ids.make("178414", 17),
