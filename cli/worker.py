@@ -6,6 +6,7 @@ import json
 
 import click
 
+from core.config import get_settings
 from core.db import get_engine
 from core.logging import configure_logging
 from core.services.event_importer import SyncImporter
@@ -17,7 +18,9 @@ from core.worker_metrics import WorkerMetrics, instrument_jobs
 def build_deps(worker_id: str | None = None) -> WorkerDeps:
     """The worker's collaborators from settings: webhook events are fetched and reconciled
     through the same budgeted client, extractor and media store as scans and polls."""
-    deps = WorkerDeps(engine=get_engine())
+    settings = get_settings()
+    deps = WorkerDeps(engine=get_engine(), event_lease_seconds=settings.worker_event_lease_seconds,
+                      job_intervals={"reap_expired_leases": settings.worker_reap_interval_seconds})
     if worker_id:
         deps.worker_id = worker_id
     deps.importer = SyncImporter(scan_deps_for_worker(deps))

@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     poll_assumed_hourly_budget: int = 200
     poll_lease_seconds: float = 120.0
     poll_batch: int = 10
+    # The worker's hold on a claimed webhook event, and how often any worker returns rows whose
+    # holder died (lease run out) to their queue: a crashed worker's events wait at most about
+    # lease + reap interval before another worker takes them.
+    worker_event_lease_seconds: float = 120.0
+    worker_reap_interval_seconds: float = 30.0
     # Re-read the newest known posts (edits and deletions) this often, within the same share.
     reconcile_interval_seconds: float = 1800.0
     reconcile_recent_posts: int = 50

@@ -44,6 +44,8 @@ class WorkerDeps:
     importer: MediaImporter = field(default_factory=NoImporter)
     stopping: threading.Event = field(default_factory=threading.Event)
     extras: dict[str, Any] = field(default_factory=dict)  # other jobs' collaborators
+    event_lease_seconds: float = EVENT_LEASE_SECONDS
+    job_intervals: dict[str, float] = field(default_factory=dict)  # seconds by job name, over Job.every_seconds
 
     def __post_init__(self) -> None:
         self._sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
@@ -71,7 +73,7 @@ def process_webhook_events(deps: WorkerDeps, batch: int = EVENT_BATCH) -> int:
     while not deps.stopping.is_set():
         with deps.session() as session:
             leases = jobs.claim(session, jobs.WEBHOOK_EVENTS, deps.worker_id, limit=batch,
-                                lease_seconds=EVENT_LEASE_SECONDS, clock=deps.clock)
+                                lease_seconds=deps.event_lease_seconds, clock=deps.clock)
             for lease in leases:
                 handled += _handle_one(session, lease, deps)
         if len(leases) < batch:
@@ -125,7 +127,8 @@ def run_once(deps: WorkerDeps, job_list: list[Job] | None = None) -> dict[str, A
 def build_scheduler(deps: WorkerDeps, job_list: list[Job] | None = None) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone="UTC")
     for job in job_list or JOBS:
-        scheduler.add_job(run_job, "interval", args=(job, deps), seconds=job.every_seconds, id=job.name,
+        every = deps.job_intervals.get(job.name, job.every_seconds)
+        scheduler.add_job(run_job, "interval", args=(job, deps), seconds=every, id=job.name,
                           max_instances=1, coalesce=True, next_run_time=deps.clock.now())
     return scheduler
 
