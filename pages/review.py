@@ -17,9 +17,9 @@ from core.services.approval import (
     undo_auto_approve,
     update_review_settings,
 )
-from core.services.drafts import STATUSES, DraftCard, DraftFilter, DraftPage, matching_draft_ids
+from core.services.drafts import STATUSES, DraftCard, DraftFilter, DraftPage, list_drafts, matching_draft_ids
 from core.services.stores import get_store
-from ui.cards import draft_card
+from ui.cards import card_title, draft_card
 from ui.context import db_session, require_actor, selected_store_id, show_error
 from ui.draft_dialogs import edit_dialog, open_editor, reject_popover
 from ui.review_state import (
@@ -35,6 +35,7 @@ from ui.review_state import (
 )
 
 PAGE_SIZE = 24
+NEW_DRAFTS_CHECK_SECONDS = 5
 COLUMNS = 4
 BAND_LABELS = {"all": "All", "high": "High confidence", "low": "Low confidence", "expiring": "Expiring in 48 h"}
 ALL_CATEGORIES = "All categories"
@@ -146,14 +147,14 @@ def card_actions(card: DraftCard) -> None:
     with st.container(horizontal=True, gap="small"):
         if card.status == "pending":
             if st.button("Approve", key=f"approve_{card.id}", type="primary", icon=":material/check:"):
-                run_action(lambda s: approve_draft(s, actor, card.id), f"Approved “{card.name}”.")
+                run_action(lambda s: approve_draft(s, actor, card.id), f"Approved “{card_title(card)}”.")
             st.button("Edit", key=f"edit_{card.id}", icon=":material/edit:", on_click=open_editor, args=(card.id,))
             reject_popover(actor, card)
         if card.status == "approved" and card.auto_approved and st.button(
             "Undo auto-approve", key=f"undo_{card.id}", icon=":material/undo:"
         ):
             run_action(lambda s: undo_auto_approve(s, actor, card.id),
-                       f"“{card.name}” is back in review; its product is now a draft.", ":material/undo:")
+                       f"“{card_title(card)}” is back in review; its product is now a draft.", ":material/undo:")
         if card.permalink:
             st.link_button("View post", card.permalink, icon=":material/open_in_new:")
 
@@ -196,6 +197,19 @@ def approval_settings() -> None:
                 ), "Approval settings saved.")
 
 
+@st.fragment(run_every=NEW_DRAFTS_CHECK_SECONDS)
+def watch_for_new_drafts(draft_filter: DraftFilter, shown_pending: int) -> None:
+    """The worker adds drafts whenever polling finds a new post; reload the grid when the
+    store's pending count moves, so they appear without a click (not while editing)."""
+    if st.session_state.get(FOCUS_KEY):
+        return
+    with db_session() as session:
+        pending_now = list_drafts(session, actor, store_id, draft_filter, 1, 1).counts["pending"]
+    if pending_now != shown_pending:
+        invalidate(store_id)
+        st.rerun()
+
+
 draft_filter = current_filter()
 try:
     page = grid_page(actor, store_id, draft_filter, st.session_state.get("review_page", 1), PAGE_SIZE)
@@ -208,6 +222,7 @@ if draft_filter.status == "pending":
 show_failures()
 grid(page)
 pager(page)
+watch_for_new_drafts(draft_filter, page.counts["pending"])
 approval_settings()
 editing = st.session_state.get(FOCUS_KEY)
 if editing:

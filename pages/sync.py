@@ -30,6 +30,7 @@ CHOICE_LABELS = {"vendly": "Keep Vendly", "instagram": "Take Instagram", "edit":
 ON_DELETE_LABELS = {"flag": "Flag only (leave the product as it is)", "hide": "Hide the product"}
 SIDE_LABELS = {"instagram": "Instagram", "vendly": "Vendly", "resolution": "Resolved by a person"}
 ALL = "All"
+CONFLICTS_CHECK_SECONDS = 5
 
 actor = require_actor()
 store_id = selected_store_id()
@@ -226,6 +227,15 @@ def settings_tab(session) -> None:
                 show_error(error)
 
 
+@st.fragment(run_every=CONFLICTS_CHECK_SECONDS)
+def watch_for_conflicts(shown: int) -> None:
+    """Polling raises conflicts in the background; show them without a click by rerunning
+    the page when the number of open conflicts moves (choices made so far are kept)."""
+    with db_session() as session:
+        if len(list_conflicts(session, actor, store_id)) != shown:
+            st.rerun()
+
+
 with db_session() as session:
     open_conflicts = list_conflicts(session, actor, store_id)
     conflicts, history, changes, settings = st.tabs(
@@ -238,3 +248,4 @@ with db_session() as session:
         changes_tab(session)
     with settings:
         settings_tab(session)
+watch_for_conflicts(len(open_conflicts))

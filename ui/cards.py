@@ -56,6 +56,11 @@ def confidence_badge(confidence: float | None) -> None:
     st.badge(f"{BAND_LABELS[band]}{score}", color=BAND_COLOURS[band])
 
 
+def card_title(card) -> str:
+    """The draft's name, or what the grid calls a draft without one (messages quote it too)."""
+    return card.name or "Untitled draft"
+
+
 def draft_card(
     card: DraftCard,
     *,
@@ -69,7 +74,7 @@ def draft_card(
         # The selection set is the truth; the checkbox mirrors it without a second default.
         st.session_state[f"select_{card.id}"] = selected
         st.checkbox("Select", key=f"select_{card.id}", on_change=on_select, args=(card.id,))
-        st.markdown(f"**{card.name or 'Untitled draft'}**  \n{format_price(card.price, card.currency)}")
+        st.markdown(f"**{card_title(card)}**  \n{format_price(card.price, card.currency)}")
         with st.container(horizontal=True, gap="small"):
             confidence_badge(card.confidence)
             if card.image_count > 1:

@@ -15,7 +15,7 @@ from core.security import Actor
 from core.services.approval import approve_draft, undo_auto_approve
 from core.services.draft_rules import REJECTION_REASONS, parse_amount
 from core.services.drafts import DraftCard, edit_draft, get_draft, reject_draft
-from ui.cards import confidence_badge, image_or_placeholder
+from ui.cards import card_title, confidence_badge, image_or_placeholder
 from ui.context import db_session, show_error
 from ui.review_state import FOCUS_KEY, flash, invalidate
 
@@ -157,7 +157,7 @@ def _undo_button(actor: Actor, card: DraftCard) -> None:
             return
         close_editor()
         invalidate(card.store_id)
-        flash(f"“{card.name}” is back in review; its product is now a draft.", ":material/undo:")
+        flash(f"“{card_title(card)}” is back in review; its product is now a draft.", ":material/undo:")
         st.rerun()
 
 
@@ -174,6 +174,6 @@ def reject_popover(actor: Actor, card: DraftCard) -> None:
                 show_error(error)
                 return
             invalidate(card.store_id)
-            flash(f"Rejected “{card.name}”.", ":material/block:")
+            flash(f"Rejected “{card_title(card)}”.", ":material/block:")
             st.rerun()
 

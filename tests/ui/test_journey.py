@@ -17,6 +17,12 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy.orm import Session
+
+from core.db import make_engine
+from core.models import ProductDraft
+from core.services.products import update_product
+from core.services.users import authenticate
 
 from tests.fixtures.browser_steps import (
     dialog_href,
@@ -34,7 +40,9 @@ pytestmark = pytest.mark.browser
 STORE = "Zawadi Journey Crafts"  # sorts after other tests' stores: the picker must follow the flow
 SELLER_EMAIL = "zawadi@journey.test"
 SELLER_PASSWORD = "zawadi-pass-1"
+RENAMED = "Zawadi Beaded Sandals"
 SCAN_TIMEOUT = 90_000
+LIVE_TIMEOUT = 45_000  # polling runs every few seconds in the live stack
 CARD_ID = re.compile(r"st-key-card_(\S+)")
 
 
@@ -45,6 +53,8 @@ class Journey:
         self.page = page
         self.folder = artifacts_dir / "journey"
         self.folder.mkdir(parents=True, exist_ok=True)
+        for old in self.folder.glob("*.png"):  # only this run's screens
+            old.unlink()
         self.step = 0
 
     def screenshot(self, name: str, streamlit: bool = True) -> None:
@@ -74,6 +84,19 @@ def _metric(page: Page, label: str):
     """The value of an st.metric, found by its label."""
     return page.get_by_test_id("stMetric").filter(has=page.get_by_text(label, exact=True)) \
         .get_by_test_id("stMetricValue")
+
+
+def _rename_product_of(live_stack, draft_id: str, name: str) -> str:
+    """Ops rename the draft's product as Vendly's catalog would; returns the post's media id."""
+    engine = make_engine(live_stack.database_url)
+    try:
+        with Session(engine) as session:
+            ops = authenticate(session, live_stack.ops_email, live_stack.ops_password)
+            draft = session.get(ProductDraft, draft_id)
+            update_product(session, ops, draft.product_id, {"name": name})
+            return draft.ig_media_id
+    finally:
+        engine.dispose()
 
 
 def _journey_account(live_stack) -> dict:
@@ -154,20 +177,49 @@ def test_ops_and_seller_journey(live_stack, live_page, artifacts_dir):
     expect(page.get_by_text("3 selected")).to_be_visible()
     key(page, "approve_selected").get_by_role("button").click()
     toast(page, "Approved 3 drafts.")
+    rejected_title = key(page, f"card_{rejected}").locator("strong").first.inner_text()
     key(page, f"reject_{rejected}").get_by_role("button").click()
     key(page, f"reason_{rejected}").get_by_text("Not a product").click()
     key(page, f"confirm_reject_{rejected}").get_by_role("button").click()
-    toast(page, "Rejected “")
+    toast(page, f"Rejected “{rejected_title}”.")
     pending = drafts_created - 5
     expect(page.get_by_text(f"Pending ({pending})")).to_be_visible()
     expect(page.get_by_text(f"Approved (4)")).to_be_visible()
     expect(page.get_by_text(f"Rejected (1)")).to_be_visible()
     journey.screenshot("reviewed")
 
+    # 7. The seller posts on Instagram: polling finds it and its draft appears with no click.
+    shown = set(_card_ids(page))
+    live_stack.sandbox("POST", f"/accounts/{account['ig_user_id']}/media",
+                       json={"caption": "New in: Kikoi beach wrap, handwoven cotton. KSh 1,800 #kikoi"})
+    pending += 1
+    expect(page.get_by_text(f"Pending ({pending})")).to_be_visible(timeout=LIVE_TIMEOUT)
+    new_cards = [draft_id for draft_id in _card_ids(page) if draft_id not in shown]
+    assert len(new_cards) == 1, new_cards
+    expect(key(page, f"card_{new_cards[0]}")).to_contain_text("1,800")
+    journey.screenshot("new-post-draft")
+
+    # 8. Ops rename the product in Vendly's catalog (no Catalog Sync screen edits products, so
+    # through the catalog's service), then the post's caption price changes on Instagram.
+    media_id = _rename_product_of(live_stack, edited, RENAMED)
+    live_stack.sandbox("PATCH", f"/media/{media_id}", json={"caption": "Beaded sandals, now KSh 4,100"})
+    open_page(page, "Sync & conflicts")
+    expect(page.get_by_role("heading", name=RENAMED)).to_be_visible(timeout=LIVE_TIMEOUT)
+    price_row = page.locator('[class*="st-key-choice_"][class*="_price"]')
+    expect(price_row).to_be_visible()
+    journey.screenshot("conflict")
+    price_row.get_by_text("Take Instagram").click()
+    idle(page)
+    page.locator('[class*="st-key-apply_"]').get_by_role("button", name="Apply").click()
+    toast(page, f"Applied your choices to {RENAMED}.")
+    expect(page.get_by_text("No conflicts: every Instagram edit has been applied or resolved.")).to_be_visible()
+    journey.screenshot("conflict-resolved")
+
     # 9. Analytics shows the new figures.
     open_page(page, "Analytics")
     expect(_metric(page, "Drafts pending now")).to_have_text(str(pending))
     expect(_metric(page, "Approval rate")).to_have_text("80.0%")  # 4 approved of 5 decided
+    expect(_metric(page, "AI accuracy (zero-edit approvals)")).to_have_text("75.0%")  # 3 of 4 unedited
     journey.screenshot("analytics")
 
     # 10. The seller logs in and sees only their own store.
