@@ -137,6 +137,7 @@ def _cases(b: dict, store_b, seller_a, deps, b_state_token: str) -> dict:
         "notifications.mark_read": (lambda ss: ss(store_id=s, notification_ids=[b["notification"]]), never),
         "notifications.unread_count": (lambda ss: ss(store_id=s), never),
         "products.update_product": (lambda ss: ss(product_id=b["product"], changes={"name": "Hijacked"}), never),
+        "polling_view.polling_state": (lambda ss: ss(), never),
         "scan.current_scan": (lambda ss: ss(store_id=s), never),
         "scan.get_scan": (lambda ss: ss(scan_id=b["scan"]), never),
         "scan.recent_scans": (lambda ss: ss(store_id=s), never),
