@@ -21,6 +21,7 @@ from core.migrate import upgrade_to_head
 from core.models import Base
 
 pytest_plugins = [
+    "tests.fixtures.app_test",
     # Each area that needs a live local server registers its fixture module here.
     "tests.fixtures.webhook_server",
     "tests.fixtures.sandbox",

@@ -2,29 +2,17 @@
 
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.db import get_engine
 from tests.factories import make_ops, make_seller
 from tests.integration.analytics import dataset
+from tests.fixtures.app_test import new_app
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 WEEK = (date(2026, 3, 1), date(2026, 3, 7))
 
 
-@pytest.fixture
-def app_db(database_url, engine, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    from core.config import get_settings
-
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    yield
-    get_settings.cache_clear()
-    get_engine.cache_clear()
 
 
 @pytest.fixture
@@ -33,7 +21,7 @@ def data(app_db, session):
 
 
 def _analytics_as(email: str, password: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = new_app()
     at.run()
     at.text_input(key="login_email").input(email)
     at.text_input(key="login_password").input(password)

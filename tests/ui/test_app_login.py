@@ -1,43 +1,18 @@
 """The Streamlit frame: login, logout and the navigation each role sees (AppTest)."""
 
-from pathlib import Path
 
-import pytest
-from streamlit.testing.v1 import AppTest
 
-from core.db import get_engine
 from tests.factories import make_ops, make_seller, make_store
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-@pytest.fixture
-def app_db(database_url, engine, monkeypatch):
-    """Point the app's settings at the test database."""
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    from core.config import get_settings
-
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    yield
-    get_settings.cache_clear()
-    get_engine.cache_clear()
+from tests.fixtures.app_test import logged_in_app, new_app
 
 
-def _login(email: str, password: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.run()
-    at.text_input(key="login_email").input(email)
-    at.text_input(key="login_password").input(password)
-    at.button[0].click()
-    at.run()
-    return at
+
 
 
 def test_ops_sees_every_page_and_a_store_picker(app_db, session):
     store = make_store(session)
     make_ops(session, "ops@vendly.test", "ops-pass-123")
-    at = _login("ops@vendly.test", "ops-pass-123")
+    at = logged_in_app("ops@vendly.test", "ops-pass-123")
     assert not at.exception
     assert at.session_state["nav_titles"] == [
         "Connect", "Scan", "Review", "Sync & conflicts", "Analytics", "Stores & users", "Events & polling",
@@ -49,7 +24,7 @@ def test_seller_sees_only_their_pages_and_store(app_db, session):
     store = make_store(session, "Seller A")
     make_store(session, "Seller B")
     make_seller(session, store, "a@shop.test", "seller-pass-1")
-    at = _login("a@shop.test", "seller-pass-1")
+    at = logged_in_app("a@shop.test", "seller-pass-1")
     assert not at.exception
     assert "Stores & users" not in at.session_state["nav_titles"]
     assert "Events & polling" not in at.session_state["nav_titles"]
@@ -59,16 +34,16 @@ def test_seller_sees_only_their_pages_and_store(app_db, session):
 
 def test_wrong_password_shows_one_message_and_no_session(app_db, session):
     make_ops(session, "ops@vendly.test", "ops-pass-123")
-    wrong = _login("ops@vendly.test", "not-the-password")
-    unknown = _login("nobody@vendly.test", "whatever-123")
+    wrong = logged_in_app("ops@vendly.test", "not-the-password")
+    unknown = logged_in_app("nobody@vendly.test", "whatever-123")
     for at in (wrong, unknown):
         assert at.error[0].value == "Email or password is not right."
         assert "actor" not in at.session_state
 
 
-def test_logout_returns_to_login(app_db, session):
+def test_logout_returns_tologged_in_app(app_db, session):
     make_ops(session, "ops@vendly.test", "ops-pass-123")
-    at = _login("ops@vendly.test", "ops-pass-123")
+    at = logged_in_app("ops@vendly.test", "ops-pass-123")
     at.button(key="logout").click()
     at.run()
     # AppTest re-runs the current page script, which stops without an actor;
@@ -83,13 +58,13 @@ def test_resume_ticket_from_the_oauth_callback_logs_the_person_back_in_once(app_
     store = make_store(session, "Seller A")
     seller = make_seller(session, store, "a@shop.test", "seller-pass-1")
     ticket = issue_login_handoff(session, seller.user_id)
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = new_app()
     at.query_params["resume"] = ticket
     at.query_params["connected"] = "1"
     at.run()
     assert not at.exception
     assert at.session_state["actor"].user_id == seller.user_id
-    replay = AppTest.from_file(APP, default_timeout=30)
+    replay = new_app()
     replay.query_params["resume"] = ticket
     replay.run()
     assert "actor" not in replay.session_state

@@ -1,38 +1,13 @@
 """The Connect page (AppTest): not connected, a failed callback, and a seller scoped to their store."""
 
-from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.db import get_engine
 from tests.factories import make_seller, make_store
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-@pytest.fixture
-def app_db(database_url, engine, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    from core.config import get_settings
-
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    yield
-    get_settings.cache_clear()
-    get_engine.cache_clear()
+from tests.fixtures.app_test import logged_in_app
 
 
-def _login(email: str, password: str, **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.text_input(key="login_email").input(email)
-    at.text_input(key="login_password").input(password)
-    at.button[0].click()
-    at.run()
-    return at
+
 
 
 def _link_labels(at: AppTest) -> list[str]:
@@ -42,7 +17,7 @@ def _link_labels(at: AppTest) -> list[str]:
 def test_not_connected_shows_benefits_and_a_link_to_the_dialog(app_db, session):
     store = make_store(session, "Seller A")
     make_seller(session, store, "a@shop.test", "seller-pass-1")
-    at = _login("a@shop.test", "seller-pass-1")
+    at = logged_in_app("a@shop.test", "seller-pass-1")
     assert not at.exception
     assert at.title[0].value == "Connect Instagram"
     labels = _link_labels(at)
@@ -57,8 +32,8 @@ def test_not_connected_shows_benefits_and_a_link_to_the_dialog(app_db, session):
 def test_a_failed_callback_shows_the_readable_message_not_url_text(app_db, session):
     store = make_store(session, "Seller A")
     make_seller(session, store, "a@shop.test", "seller-pass-1")
-    at = _login("a@shop.test", "seller-pass-1", connect_error="cancelled")
+    at = logged_in_app("a@shop.test", "seller-pass-1", connect_error="cancelled")
     assert not at.exception
     assert "You cancelled the Instagram dialog" in at.error[0].value
-    forged = _login("a@shop.test", "seller-pass-1", connect_error="**click here** http://evil")
+    forged = logged_in_app("a@shop.test", "seller-pass-1", connect_error="**click here** http://evil")
     assert "evil" not in forged.error[0].value

@@ -1,32 +1,17 @@
 """The Events & polling page under AppTest: events with status and masked payload, retry of a
 failed event, per-connection polling state; a seller is turned away."""
 
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from core.clock import utcnow
-from core.db import get_engine
 from core.ids import new_id
 from core.models import InstagramConnection, InstagramWebhookEvent
 from tests.factories import make_ops, make_seller, make_store
+from tests.fixtures.app_test import new_app
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-@pytest.fixture
-def app_db(database_url, engine, monkeypatch, tmp_path):
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("MEDIA_DIR", str(tmp_path / "media"))
-    from core.config import get_settings
-
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    yield
-    get_settings.cache_clear()
-    get_engine.cache_clear()
 
 
 @pytest.fixture
@@ -50,7 +35,7 @@ def world(app_db, session):
 
 
 def _page(email: str, password: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = new_app()
     at.run()
     at.text_input(key="login_email").input(email)
     at.text_input(key="login_password").input(password)
@@ -77,7 +62,7 @@ def test_ops_see_events_polling_state_and_retry_a_failed_event(world, session):
 
 
 def test_a_seller_cannot_see_the_page(world):
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = new_app()
     at.run()
     at.text_input(key="login_email").input("seller@events.test")
     at.text_input(key="login_password").input("seller-pass-1")

@@ -2,34 +2,18 @@
 approve/reject per card, undo of auto-approve, paging, and the sidebar notifications."""
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from core.clock import utcnow
-from core.db import get_engine
 from core.models import Product, ProductDraft
 from core.services.approval import maybe_auto_approve, update_review_settings
 from core.services.notifications import notify_new_draft
 from tests.factories import make_draft, make_seller, make_store
+from tests.fixtures.app_test import logged_in_app
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-@pytest.fixture
-def app_db(database_url, engine, monkeypatch, tmp_path):
-    """Point the app's settings at the test database and a temporary media folder."""
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("MEDIA_DIR", str(tmp_path / "media"))
-    from core.config import get_settings
-
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    yield tmp_path / "media"
-    get_settings.cache_clear()
-    get_engine.cache_clear()
 
 
 @pytest.fixture
@@ -39,18 +23,10 @@ def seller_shop(app_db, session):
     return store
 
 
-def _login(email: str, password: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.run()
-    at.text_input(key="login_email").input(email)
-    at.text_input(key="login_password").input(password)
-    at.button[0].click()
-    at.run()
-    return at
 
 
 def _review_as(email: str, password: str) -> AppTest:
-    at = _login(email, password)
+    at = logged_in_app(email, password)
     at.switch_page("pages/review.py")
     at.run()
     assert not at.exception, at.exception
@@ -160,7 +136,7 @@ def test_sidebar_counts_notifications_and_review_now_opens_the_draft(seller_shop
     draft = make_draft(session, seller_shop, name="New Arrival", commit=False)
     notify_new_draft(session, draft)
     session.commit()
-    at = _login("a@shop.test", "seller-pass-1")  # the frame's sidebar, on the first page
+    at = logged_in_app("a@shop.test", "seller-pass-1")  # the frame's sidebar, on the first page
     popover = at.sidebar.children[1]
     assert popover.type == "popover" and popover.proto.popover.label == "Notifications (1)"
     buttons = [b for b in at.sidebar.button if b.key and b.key.startswith("review_now_")]
@@ -198,7 +174,7 @@ def test_review_now_on_an_auto_approved_draft_offers_undo(seller_shop, session):
     draft = make_draft(session, seller_shop, name="Auto Thing", confidence=0.95, commit=False)
     product = maybe_auto_approve(session, draft)
     session.commit()
-    at = _login("a@shop.test", "seller-pass-1")
+    at = logged_in_app("a@shop.test", "seller-pass-1")
     at.session_state["review_focus"] = draft.id
     at.switch_page("pages/review.py").run()
     at.button(key="edit_undo").click().run()

@@ -3,14 +3,12 @@ history with filters, per-post change history, settings; a seller sees only thei
 
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.clock import SystemClock, utcnow
 from core.config import Settings
-from core.db import get_engine
 from core.extraction.engine import build_extractor
 from core.instagram import MediaItem
 from core.models import InstagramSyncHistory, Product, Store
@@ -19,23 +17,12 @@ from core.services.approval import approve_draft
 from core.services.products import update_product
 from core.services.sync import reconcile_media
 from tests.factories import make_draft, make_seller, make_store
+from tests.fixtures.app_test import new_app
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 CAPTION = "Blue Denim Jacket, soft and warm. Ksh 2,500 #denim #jacket"
 EDITED = "Blue Denim Jacket, soft and warm. Now Ksh 2,000 (was 2,500) #denim #jacket"
 
 
-@pytest.fixture
-def app_db(database_url, engine, monkeypatch, tmp_path):
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("MEDIA_DIR", str(tmp_path / "media"))
-    from core.config import get_settings
-
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    yield
-    get_settings.cache_clear()
-    get_engine.cache_clear()
 
 
 class _Connection:
@@ -78,7 +65,7 @@ def _widget(widgets, prefix: str, field: str):
 
 
 def _sync_page(email: str, password: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = new_app()
     at.run()
     at.text_input(key="login_email").input(email)
     at.text_input(key="login_password").input(password)
