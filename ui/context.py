@@ -21,6 +21,7 @@ from core.services.stores import list_stores
 ACTOR_KEY = "actor"
 STORE_KEY = "store_id"
 STORE_PICKER_KEY = "store_picker"
+CHOSEN_STORE_KEY = "store_chosen"
 
 
 @st.cache_resource
@@ -64,19 +65,21 @@ def store_picker(actor: Actor) -> str | None:
     names = dict(stores)
     ids = [store_id for store_id, _ in stores]
     chosen = st.session_state.get(STORE_KEY)
-    index = ids.index(chosen) if chosen in ids else 0
-    store_id = st.sidebar.selectbox(
-        "Store", ids, index=index, format_func=names.get, key=STORE_PICKER_KEY
-    )
+    # The widget's state is the source of truth; (re)seed it on a new session, when its store
+    # is gone, or when a page chose a store for the next run (see choose_store).
+    if st.session_state.pop(CHOSEN_STORE_KEY, None) in ids or st.session_state.get(STORE_PICKER_KEY) not in ids:
+        st.session_state[STORE_PICKER_KEY] = chosen if chosen in ids else ids[0]
+    store_id = st.sidebar.selectbox("Store", ids, format_func=names.get, key=STORE_PICKER_KEY)
     st.session_state[STORE_KEY] = store_id
     return store_id
 
 
 def choose_store(store_id: str) -> None:
-    """Make `store_id` the sidebar's store from the next run on (the picker's own widget
-    state would otherwise win over it); the picker still offers only the actor's stores."""
+    """Make `store_id` the sidebar's store from the next run on. The picker's widget is
+    already drawn in this run, so it takes the choice before it is drawn next time; it
+    still offers only the actor's stores."""
     st.session_state[STORE_KEY] = store_id
-    st.session_state.pop(STORE_PICKER_KEY, None)
+    st.session_state[CHOSEN_STORE_KEY] = store_id
 
 
 def selected_store_id() -> str | None:
