@@ -47,6 +47,8 @@ log = logging.getLogger("catalog_sync.jobs")
 
 DEFAULT_LEASE_SECONDS = 60.0
 DEFAULT_MAX_ATTEMPTS = 3
+# A row whose worker keeps dying (say, a post that crashes the process) is given up on after this many.
+DEFAULT_MAX_LEASE_EXPIRIES = 10
 BACKOFF_BASE_SECONDS = 10.0
 BACKOFF_CAP_SECONDS = 15 * 60.0
 MAX_ERROR_CHARS = 4000
@@ -73,6 +75,7 @@ class JobQueue:
     order_by: str
     finished_at_column: str | None = None  # stamped on complete/fail when set
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    max_lease_expiries: int = DEFAULT_MAX_LEASE_EXPIRIES
     backoff_base_seconds: float = BACKOFF_BASE_SECONDS
     backoff_cap_seconds: float = BACKOFF_CAP_SECONDS
 
@@ -111,6 +114,12 @@ class Lease:
     owner: str
     attempt: int
     expires_at: datetime
+    # Earlier claims that ended with the worker dying, not with an error: not failures.
+    lease_expiries: int = 0
+
+    @property
+    def failed_attempts_before(self) -> int:
+        return self.attempt - 1 - self.lease_expiries
 
 
 def new_worker_id() -> str:
@@ -162,12 +171,12 @@ def claim(
             attempts=attempts_col + 1,
             **_started_values(queue, now),
         )
-        .returning(id_col, attempts_col, queue.column(queue.order_by))
+        .returning(id_col, attempts_col, queue.column(queue.order_by), queue.column("lease_expiries"))
         .execution_options(synchronize_session=False)
     )
     rows = sorted(session.execute(statement).all(), key=lambda r: (r[2], r[0]))  # RETURNING has no order
     session.commit()
-    return [Lease(row_id=r[0], owner=owner, attempt=r[1], expires_at=expires) for r in rows]
+    return [Lease(row_id=r[0], owner=owner, attempt=r[1], expires_at=expires, lease_expiries=r[3]) for r in rows]
 
 
 def _started_values(queue: JobQueue, now: datetime) -> dict[str, Any]:
@@ -213,7 +222,7 @@ def renew(
     """Extend a lease during long work. Commits the session (progress so far included)."""
     expires = (clock or SystemClock()).now() + timedelta(seconds=lease_seconds)
     _fenced_update(session, queue, lease, {"lease_expires_at": expires})
-    return Lease(lease.row_id, lease.owner, lease.attempt, expires)
+    return Lease(lease.row_id, lease.owner, lease.attempt, expires, lease.lease_expiries)
 
 
 def complete(
@@ -247,8 +256,9 @@ def fail(
     The caller should roll back its partial work first. Returns the new status."""
     now = (clock or SystemClock()).now()
     error = error[:MAX_ERROR_CHARS]
-    if retryable and lease.attempt < queue.max_attempts:
-        delay = backoff_delay(lease.attempt, queue.backoff_base_seconds, queue.backoff_cap_seconds, rng)
+    failures = lease.failed_attempts_before + 1
+    if retryable and failures < queue.max_attempts:
+        delay = backoff_delay(failures, queue.backoff_base_seconds, queue.backoff_cap_seconds, rng)
         values = {
             "status": queue.ready_status,
             "lease_owner": None,
@@ -270,7 +280,12 @@ def _released(queue: JobQueue, status: str, now: datetime) -> dict[str, Any]:
 
 
 def reap_expired(session: Session, queue: JobQueue, *, clock: Clock | None = None) -> int:
-    """Return rows whose lease expired to the queue (or fail them when out of attempts).
+    """Return rows whose lease expired to the queue, or fail them after `max_lease_expiries`.
+
+    A lease that runs out means the worker died (or stalled) mid-job, not that the job
+    failed, so it is counted in `lease_expiries`, not against `max_attempts`; long jobs
+    reset that count when they make progress. Only a row that keeps killing its
+    workers (`max_lease_expiries` in a row) is given up on.
 
     Safe to run from every worker at once: rows are taken with SKIP LOCKED and the
     update re-checks the expiry. Commits; returns how many rows it touched."""
@@ -281,13 +296,15 @@ def reap_expired(session: Session, queue: JobQueue, *, clock: Clock | None = Non
     )
     id_col = queue.column("id")
     stale = select(id_col).where(expired).with_for_update(skip_locked=True)
-    out_of_attempts = queue.column("attempts") >= queue.max_attempts
+    expiries = queue.column("lease_expiries")
+    out_of_attempts = expiries + 1 >= queue.max_lease_expiries
     give_up = (
         update(queue.model)
         .where(id_col.in_(stale.where(out_of_attempts).scalar_subquery()), expired, out_of_attempts)
         .values(
             **_released(queue, queue.failed_status, now),
-            last_error=f"lease expired {queue.max_attempts} times (the worker stopped mid-job each time)",
+            lease_expiries=expiries + 1,
+            last_error=f"lease expired {queue.max_lease_expiries} times in a row (the worker stopped mid-job each time)",
         )
         .execution_options(synchronize_session=False)
     )
@@ -299,6 +316,7 @@ def reap_expired(session: Session, queue: JobQueue, *, clock: Clock | None = Non
             lease_owner=None,
             lease_expires_at=None,
             next_attempt_at=now,
+            lease_expiries=expiries + 1,
             last_error="lease expired (the worker stopped mid-job); returned to the queue",
         )
         .execution_options(synchronize_session=False)
@@ -314,7 +332,7 @@ def requeue(session: Session, queue: JobQueue, row_id: str, *, clock: Clock | No
     statement = (
         update(queue.model)
         .where(queue.column("id") == row_id, queue.column("status") == queue.failed_status)
-        .values(status=queue.ready_status, attempts=0, next_attempt_at=now, lease_owner=None,
+        .values(status=queue.ready_status, attempts=0, lease_expiries=0, next_attempt_at=now, lease_owner=None,
                 lease_expires_at=None)
         .execution_options(synchronize_session=False)
     )

@@ -303,6 +303,8 @@ class InstagramSyncHistory(Base):
     requested_by: Mapped[str | None] = mapped_column(String(40))
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[datetime | None]
+    # Leases that ran out (a worker died mid-job); counted apart from real failures.
+    lease_expiries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Claim/retry bookkeeping shared with the webhook events (core/jobs.py, migration 0005).
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[datetime | None]
@@ -338,6 +340,8 @@ class InstagramWebhookEvent(Base):
     next_attempt_at: Mapped[datetime | None]
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[datetime | None]
+    # Leases that ran out (a worker died mid-job); counted apart from real failures.
+    lease_expiries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     store_id: Mapped[str | None] = mapped_column(ForeignKey("store.id"))
     received_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     processed_at: Mapped[datetime | None]

@@ -336,6 +336,7 @@ class ScanRun:
         self.keeper.check()
         for name, value in self._figures().items():
             setattr(self.scan, name, value)
+        self.scan.lease_expiries = 0  # progress: earlier crashes no longer count against the scan
         jobs.renew(self.session, jobs.SYNC_RUNS, self.lease, lease_seconds=self.deps.lease_seconds,
                    clock=self.deps.clock)
 

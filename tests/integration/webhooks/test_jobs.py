@@ -125,15 +125,33 @@ def test_renew_keeps_the_lease_past_its_first_expiry(session):
     jobs.complete(session, jobs.WEBHOOK_EVENTS, lease, "processed", clock=clock)
 
 
+def _claim_and_die(session, clock) -> None:
+    assert len(jobs.claim(session, jobs.WEBHOOK_EVENTS, "w1", lease_seconds=5, clock=clock)) == 1
+    clock.advance(seconds=6)
+    assert jobs.reap_expired(session, jobs.WEBHOOK_EVENTS, clock=clock) == 1
+
+
 def test_the_reaper_fails_rows_whose_worker_died_every_time(session):
     clock = FrozenClock(T0)
     [event_id] = add_events(session, 1, clock)
-    for _ in range(jobs.WEBHOOK_EVENTS.max_attempts):
-        assert len(jobs.claim(session, jobs.WEBHOOK_EVENTS, "w1", lease_seconds=5, clock=clock)) == 1
-        clock.advance(seconds=6)
-        assert jobs.reap_expired(session, jobs.WEBHOOK_EVENTS, clock=clock) == 1
+    for _ in range(jobs.WEBHOOK_EVENTS.max_lease_expiries - 1):
+        _claim_and_die(session, clock)
+    assert status_of(session, event_id).status == "pending"  # a dead worker is not a failed attempt
+    _claim_and_die(session, clock)
     row = status_of(session, event_id)
     assert row.status == "failed" and "lease expired" in row.last_error
+
+
+def test_dead_workers_do_not_use_up_the_retries_for_real_errors(session):
+    clock = FrozenClock(T0)
+    [event_id] = add_events(session, 1, clock)
+    for _ in range(jobs.WEBHOOK_EVENTS.max_attempts):
+        _claim_and_die(session, clock)
+    # Three claims ended with the worker dying; the first real error still gets a retry.
+    [lease] = jobs.claim(session, jobs.WEBHOOK_EVENTS, "w1", clock=clock)
+    assert lease.attempt == jobs.WEBHOOK_EVENTS.max_attempts + 1 and lease.failed_attempts_before == 0
+    assert jobs.fail(session, jobs.WEBHOOK_EVENTS, lease, "Meta answered 500", clock=clock) == "pending"
+    assert status_of(session, event_id).lease_expiries == jobs.WEBHOOK_EVENTS.max_attempts
 
 
 def test_sync_runs_use_the_same_machinery(session):
