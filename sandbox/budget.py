@@ -72,7 +72,9 @@ class BudgetLedger:
             calls = self._app_calls[app_id]
             _drop_older_than(calls, now - HOUR)
             count = len(calls)
-        percent = min(100, math.floor(count * 100 / (200 * max(users, 1))))
+        # A budget override (tests that need room) lifts the app's hourly platform limit too.
+        limit = max(200 * max(users, 1), self.override or 0)
+        percent = min(100, math.floor(count * 100 / limit))
         return json.dumps({"call_count": percent, "total_cputime": percent // 3, "total_time": percent // 2})
 
 

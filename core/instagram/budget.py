@@ -29,6 +29,7 @@ from typing import Any, Mapping
 from core.clock import Clock, SystemClock
 
 WINDOW = timedelta(hours=24)
+APP_USAGE_WINDOW_SECONDS = 3600.0  # X-App-Usage counts a rolling hour
 BUCKET_SECONDS = 300  # call counts are kept in 5-minute buckets: at most 288 per account
 DEFAULT_HEADROOM_PCT = 90.0  # leave the last 10% for webhook look-ups and retries
 
@@ -204,7 +205,8 @@ class BudgetTracker:
             if usage.blocked_until and usage.blocked_until > now:
                 return (usage.blocked_until - now).total_seconds()
             if (usage.app_percent or 0.0) >= self._headroom:
-                return self._oldest_bucket_expiry(usage, now)
+                # X-App-Usage is a rolling hour, so its pressure eases within the hour.
+                return min(self._oldest_bucket_expiry(usage, now), APP_USAGE_WINDOW_SECONDS)
             projected = self._projected_percent(usage, now, n)
             if projected is not None and projected > self._headroom:
                 return self._oldest_bucket_expiry(usage, now)

@@ -89,6 +89,8 @@ def test_app_usage_near_the_limit_stops_spending():
     tracker = BudgetTracker(FrozenClock(START))
     tracker.record_call("a", {"X-App-Usage": json.dumps({"call_count": 95})})
     assert not tracker.may_spend("a", 1)
+    # The app's platform usage is a rolling hour: the wait is never the business budget's day.
+    assert 0 < tracker.seconds_until_allowed("a", 1) <= 3600
 
 
 def test_regain_estimate_blocks_until_it_passes():
