@@ -11,8 +11,6 @@ Target: < 1 s each. Prints the figures; drops the database unless --keep.
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
 import statistics
 import sys
 import time
@@ -21,33 +19,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.generate_analytics_data import generate  # noqa: E402
 from core.db import make_engine  # noqa: E402
+from tests.scratch_db import create_database, drop_database  # noqa: E402
 from core.migrate import upgrade_to_head  # noqa: E402
 from core.security import SYSTEM  # noqa: E402
 from core.services.analytics import Period, analytics_report  # noqa: E402
 
-ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-def _create_database() -> str:
-    name = f"cs_bench_analytics_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_database(url: str) -> None:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _time_report(engine, store_id: str | None, days: int, runs: int) -> tuple[float, float]:
@@ -69,7 +51,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the database and print its URL")
     args = parser.parse_args()
-    url = _create_database()
+    url = create_database("cs_bench_analytics")
     try:
         upgrade_to_head(url)
         print(f"generating: 200 stores, {args.drafts:,} drafts, 5,000 sync runs")
@@ -88,7 +70,7 @@ def main() -> None:
         if args.keep:
             print(f"kept: {url}")
         else:
-            _drop_database(url)
+            drop_database(url)
 
 
 if __name__ == "__main__":

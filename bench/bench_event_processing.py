@@ -116,9 +116,9 @@ def main() -> None:
     parser.add_argument("--import-ms", type=float, default=5.0, help="simulated Graph call + extraction per event")
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    from bench.bench_webhook_ingest import drop_database, fresh_database
+    from tests.scratch_db import create_database, drop_database
 
-    database_url = args.database_url or fresh_database()
+    database_url = args.database_url or create_database("cs_bench", migrate=True)
     try:
         print(f"webhook-event processing on PostgreSQL, {args.events} events, {args.import_ms:.0f} ms simulated "
               f"import each, {os.cpu_count()} CPUs")

@@ -40,7 +40,7 @@ from core.models import InstagramConnection, ProductDraft  # noqa: E402
 from core.services.connect import ConnectDeps  # noqa: E402
 from core.services.meta_login import MetaLogin  # noqa: E402
 from core.token_vault import TokenVault  # noqa: E402
-from tests.conftest import _create_pg_database, _drop_pg_database  # noqa: E402
+from tests.scratch_db import create_database, drop_database  # noqa: E402
 from tests.factories import connect_store, make_store  # noqa: E402
 from tests.fixtures.sandbox import RunningSandbox  # noqa: E402
 from tests.fixtures.webhook_server import FB_SECRET, IG_SECRET, WEBHOOK_PATH, start_sidecar, stop_sidecar  # noqa: E402
@@ -118,7 +118,7 @@ def main() -> None:
     parser.add_argument("--poll-interval", type=float, default=None, help="POLL_INTERVAL_SECONDS (default: settings)")
     args = parser.parse_args()
 
-    database_url = _create_pg_database()
+    database_url = create_database("cs_bench")
     upgrade_to_head(database_url)
     media_dir = tempfile.mkdtemp(prefix="bench-media-")
     sidecar = None
@@ -151,7 +151,7 @@ def main() -> None:
     finally:
         if sidecar is not None:
             stop_sidecar(sidecar)
-        _drop_pg_database(database_url)
+        drop_database(database_url)
     print(f"mode: {args.mode}  posts: {args.posts}  drafts appeared: {found}/{args.posts}")
     if args.mode == "poll":
         print(f"poll interval: {interval:.0f} s (default interval; minimum after new posts "

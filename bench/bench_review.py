@@ -13,9 +13,7 @@ Prints the figures and drops the database unless --keep.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import secrets
 import statistics
 import sys
 import time
@@ -24,11 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import func, insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from core.db import make_engine  # noqa: E402
+from tests.scratch_db import create_database, drop_database  # noqa: E402
 from core.extraction.schema import CATEGORIES  # noqa: E402
 from core.ids import new_id  # noqa: E402
 from core.migrate import upgrade_to_head  # noqa: E402
@@ -39,27 +37,12 @@ from core.services.drafts import DraftFilter, list_drafts, matching_draft_ids  #
 from core.services.stores import create_seller_store  # noqa: E402
 from core.services.users import actor_for, create_user  # noqa: E402
 
-ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 NOUNS = ["Denim Jacket", "Kitenge Dress", "Leather Sandals", "Bead Necklace", "Phone Case", "Shea Butter",
          "Kikoi Towel", "Maasai Blanket", "Coffee Beans", "Sisal Basket"]
 PAGE_TARGET_MS = 100
 BATCH_TARGET_S = 2.0
 
 
-def _create_database() -> str:
-    name = f"cs_bench_review_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_database(url: str) -> None:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _draft_row(store_id: str, i: int, now: datetime, rng: random.Random) -> dict:
@@ -130,7 +113,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
-    url = _create_database()
+    url = create_database("cs_bench_review")
     try:
         upgrade_to_head(url)
         engine = make_engine(url)
@@ -156,7 +139,7 @@ def main() -> None:
         if args.keep:
             print(f"kept database {url}")
         else:
-            _drop_database(url)
+            drop_database(url)
 
 
 if __name__ == "__main__":

@@ -34,31 +34,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
-from core.migrate import upgrade_to_head  # noqa: E402
 from core.webhooks.signatures import HEADER, sign  # noqa: E402
+from tests.scratch_db import create_database, drop_database  # noqa: E402
 from tests.fixtures.webhook_server import FB_SECRET, WEBHOOK_PATH, start_sidecar, stop_sidecar  # noqa: E402
 
-ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-def fresh_database() -> str:
-    name = f"cs_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    upgrade_to_head(url)
-    return url
-
-
-def drop_database(url: str) -> None:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def build_bodies(total: int, duplicate_share: float, seed: int = 1) -> list[bytes]:
@@ -174,7 +156,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="an existing migrated PostgreSQL database")
     args = parser.parse_args()
 
-    database_url = args.database_url or fresh_database()
+    database_url = args.database_url or create_database("cs_bench", migrate=True)
     process = None
     try:
         process, base = start_sidecar(database_url, Path(tempfile.mkdtemp(prefix="bench-metrics-")),

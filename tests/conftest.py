@@ -8,17 +8,16 @@ required: if it cannot be reached the run fails instead of silently skipping it.
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from core.db import make_engine
 from core.migrate import upgrade_to_head
 from core.models import Base
+from tests.scratch_db import ADMIN_URL, create_database, drop_database, postgres_available
 
 pytest_plugins = [
     "tests.fixtures.app_test",
@@ -29,38 +28,7 @@ pytest_plugins = [
     "tests.fixtures.live_stack",
 ]
 
-PG_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def _create_pg_database() -> str:
-    name = f"cs_test_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_pg_database(url: str) -> None:
-    name = make_url(url).database
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def postgres_available() -> bool:
-    try:
-        probe = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with probe.connect():
-            pass
-        probe.dispose()
-        return True
-    except Exception:
-        return False
 
 
 @pytest.fixture(scope="session")
@@ -74,14 +42,14 @@ def database_url(request, tmp_path_factory) -> str:
         yield url
         return
     if not postgres_available():
-        message = f"PostgreSQL is not reachable at {PG_ADMIN_URL}"
+        message = f"PostgreSQL is not reachable at {ADMIN_URL}"
         if IN_CI:
             pytest.fail(message + " (required in CI)", pytrace=False)
         pytest.skip(message)
-    url = _create_pg_database()
+    url = create_database()
     upgrade_to_head(url)
     yield url
-    _drop_pg_database(url)
+    drop_database(url)
 
 
 def pytest_generate_tests(metafunc):
