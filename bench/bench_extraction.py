@@ -9,7 +9,6 @@ and never exceeds it in any rolling minute.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import time
