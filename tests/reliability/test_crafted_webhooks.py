@@ -82,41 +82,21 @@ def _counts(session) -> tuple[int, int]:
     return session.scalar(count) - quarantined, quarantined
 
 
-# Found by this suite and not fixed yet (the owner's file): each is checked on its own below.
-# (case, backends where it fails, why)
-KNOWN_DEFECTS: list = [  # deep nesting and NUL (both backends) fixed in core/webhooks/payloads.py
-]
-
-
 def test_crafted_webhook_requests(webhook_client, session, artifacts_dir):
     table = Table("crafted-webhooks", "Bad input: crafted webhook requests",
                   ["request", "status", "expected", "pending rows", "quarantined rows", "ok"],
                   "expected status and exactly the expected new rows; no 5xx for anything signed")
     wrong = []
     backend = session.bind.dialect.name
-    defects = {case[0]: backends for case, backends, _ in KNOWN_DEFECTS}
-    for name, kwargs, status, pending, quarantined in CASES + [case for case, _, _ in KNOWN_DEFECTS]:
-        known = backend in defects.get(name, ())
+    for name, kwargs, status, pending, quarantined in CASES:
         before = _counts(session)
         response = webhook_client.post(WEBHOOK_PATH, **kwargs)
         after = _counts(session)
         got = (response.status_code, after[0] - before[0], after[1] - before[1])
         ok = got == (status, pending, quarantined)
-        table.add(name, got[0], status, got[1], got[2], "yes" if ok else ("NO (known defect)" if known else "NO"))
-        if not ok and not known:
+        table.add(name, got[0], status, got[1], got[2], "yes" if ok else "NO")
+        if not ok:
             wrong.append(f"{name}: got {got}, expected {(status, pending, quarantined)}: {response.get_data()[:200]!r}")
     table.write(artifacts_dir, f"-{backend}")
     assert not wrong, "\n".join(wrong)
 
-
-@pytest.mark.parametrize("defect", KNOWN_DEFECTS, ids=[case[0] for case, _, _ in KNOWN_DEFECTS])
-def test_known_defect_still_there(defect, webhook_client, session, request):
-    """Strict xfail: when the owner fixes one, this fails and the case moves back into CASES."""
-    (name, kwargs, status, pending, quarantined), backends, why = defect
-    if session.bind.dialect.name not in backends:
-        pytest.skip(f"not a defect on {session.bind.dialect.name}")
-    request.applymarker(pytest.mark.xfail(strict=True, reason=why))
-    before = _counts(session)
-    response = webhook_client.post(WEBHOOK_PATH, **kwargs)
-    after = _counts(session)
-    assert (response.status_code, after[0] - before[0], after[1] - before[1]) == (status, pending, quarantined)
