@@ -10,10 +10,21 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+SANDBOX_URL = "http://127.0.0.1:8700"
+SANDBOX_FB_APP_ID = "sandbox-fb-app"
+SANDBOX_IG_APP_ID = "sandbox-ig-app"
+# Meta's own hosts, used once real app credentials are set (unless a host is set explicitly).
+REAL_FACEBOOK_HOSTS = {"meta_graph_url": "https://graph.facebook.com", "meta_dialog_url": "https://www.facebook.com"}
+REAL_INSTAGRAM_HOSTS = {
+    "instagram_graph_url": "https://graph.instagram.com",
+    "instagram_api_url": "https://api.instagram.com",
+    "instagram_dialog_url": "https://www.instagram.com",
+}
 
 
 class Settings(BaseSettings):
@@ -48,20 +59,20 @@ class Settings(BaseSettings):
     webhook_base_url: str = "http://localhost:8701"
 
     # Meta: Instagram API with Facebook Login (host graph.facebook.com)
-    meta_app_id: str = "sandbox-fb-app"
+    meta_app_id: str = SANDBOX_FB_APP_ID
     meta_app_secret: str = "sandbox-fb-secret"
     meta_webhook_verify_token: str = "sandbox-verify-token"
     # Largest webhook POST body the sidecar reads (413 above). Meta's 1000-update batches fit.
     webhook_max_body_bytes: int = 2 * 1024 * 1024
-    meta_graph_url: str = "http://127.0.0.1:8700"
-    meta_dialog_url: str = "http://127.0.0.1:8700"
+    meta_graph_url: str = SANDBOX_URL
+    meta_dialog_url: str = SANDBOX_URL
 
     # Meta: Instagram API with Instagram Login (host graph.instagram.com)
-    instagram_app_id: str = "sandbox-ig-app"
+    instagram_app_id: str = SANDBOX_IG_APP_ID
     instagram_app_secret: str = "sandbox-ig-secret"
-    instagram_graph_url: str = "http://127.0.0.1:8700"
-    instagram_api_url: str = "http://127.0.0.1:8700"
-    instagram_dialog_url: str = "http://127.0.0.1:8700"
+    instagram_graph_url: str = SANDBOX_URL
+    instagram_api_url: str = SANDBOX_URL
+    instagram_dialog_url: str = SANDBOX_URL
 
     meta_api_version: str = "v25.0"
     # Which login flows the Connect page offers: "facebook", "instagram" or both.
@@ -122,6 +133,25 @@ class Settings(BaseSettings):
     token_refresh_margin_days: int = 20
     # Ask Facebook Login sellers to log in again this long before the data-access window shuts.
     data_access_warning_days: int = 14
+
+    @model_validator(mode="after")
+    def _real_meta_once_real_credentials_are_set(self) -> "Settings":
+        """Real app credentials switch that flow's hosts from the sandbox to Meta's, and close
+        the sandbox's plain-http media exception, unless those settings are given explicitly."""
+        real_flows = [
+            hosts for app_id, sandbox_id, hosts in (
+                (self.meta_app_id, SANDBOX_FB_APP_ID, REAL_FACEBOOK_HOSTS),
+                (self.instagram_app_id, SANDBOX_IG_APP_ID, REAL_INSTAGRAM_HOSTS),
+            ) if app_id != sandbox_id
+        ]
+        explicit = set(self.model_fields_set)
+        for hosts in real_flows:
+            for name, url in hosts.items():
+                if name not in explicit:
+                    setattr(self, name, url)
+        if real_flows and "media_allow_http_hosts" not in explicit:
+            self.media_allow_http_hosts = []
+        return self
 
     @property
     def is_sqlite(self) -> bool:
