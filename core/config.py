@@ -153,10 +153,6 @@ class Settings(BaseSettings):
             self.media_allow_http_hosts = []
         return self
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -25,8 +25,6 @@ from datetime import datetime, timezone
 from typing import Any, TextIO
 
 REDACTED = "[redacted]"
-STRUCTURED_FIELDS = ("operation", "store_id", "duration_ms", "metrics")
-
 # Values that are secrets wherever they appear.
 _SECRET_PATTERNS = [
     re.compile(r"(?i)\b(access_token|input_token|client_secret|appsecret_proof|fb_exchange_token|"

@@ -60,8 +60,3 @@ class RateLimiter:
                     self._next_start = now + self._interval
                     return
             self._sleep(min(wait, 1.0))
-
-    def starts_in_window(self) -> int:
-        with self._lock:
-            now = self._clock()
-            return sum(1 for t in self._starts if now - t < WINDOW_SECONDS)

@@ -50,7 +50,3 @@ def currency_from_places(lowered: str) -> str | None:
         return _PLACE_TO_CURRENCY[found.group(1)]
     money = _MONEY_RE.search(lowered)
     return _MOBILE_MONEY[money.group(1)] if money else None
-
-
-def is_place(word: str) -> bool:
-    return word.lower().strip() in ALL_PLACES

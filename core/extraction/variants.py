@@ -40,7 +40,6 @@ MATERIALS = {
 }
 _MATERIAL_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, MATERIALS), key=len, reverse=True)) + r")\b")
 
-LETTER_SIZES = ("XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL", "2XL", "3XL", "4XL", "5XL")
 _LETTER = r"(?:xxs|xs|s|m|l|xl|xxl|xxxl|[2-5]xl)"
 _SIZE_LEAD = re.compile(r"\b(sizes?|saizi|sz|size\s+range)\b\s*[:\-]?\s*", re.IGNORECASE)
 _SIZE_TOKEN = re.compile(

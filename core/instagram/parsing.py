@@ -14,8 +14,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from core.instagram.errors import PayloadInvalid
 
-MEDIA_TYPES = ("IMAGE", "VIDEO", "CAROUSEL_ALBUM")
-
 # One call reads a whole carousel: the children come expanded in the same answer.
 CHILD_FIELDS = "id,media_type,media_url,thumbnail_url"
 MEDIA_FIELDS = f"id,caption,media_type,media_url,thumbnail_url,permalink,timestamp,children{{{CHILD_FIELDS}}}"
