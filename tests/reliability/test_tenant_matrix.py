@@ -12,11 +12,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
-from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 
 import core.services as services_package

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from core import jobs
 from core.clock import FrozenClock
