@@ -15,6 +15,9 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 
 WINDOW_SECONDS = 60.0
+# A request reaches the provider a little after we start it, and not always equally late.
+# Counting our window half a second longer keeps their rolling minute at the limit too.
+JITTER_SLACK_SECONDS = 0.5
 
 
 class RateLimiter:
@@ -29,7 +32,8 @@ class RateLimiter:
             raise ValueError("requests_per_minute and max_concurrency must be at least 1")
         self.requests_per_minute = requests_per_minute
         self.max_concurrency = max_concurrency
-        self._interval = WINDOW_SECONDS / requests_per_minute
+        self._window = WINDOW_SECONDS + JITTER_SLACK_SECONDS
+        self._interval = self._window / requests_per_minute
         self._clock, self._sleep = clock, sleep
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max_concurrency)
@@ -50,11 +54,11 @@ class RateLimiter:
         while True:
             with self._lock:
                 now = self._clock()
-                while self._starts and now - self._starts[0] >= WINDOW_SECONDS:
+                while self._starts and now - self._starts[0] >= self._window:
                     self._starts.popleft()
                 wait = max(self._next_start - now, 0.0)
                 if len(self._starts) >= self.requests_per_minute:
-                    wait = max(wait, self._starts[0] + WINDOW_SECONDS - now)
+                    wait = max(wait, self._starts[0] + self._window - now)
                 if wait <= 0:
                     self._starts.append(now)
                     self._next_start = now + self._interval

@@ -1,5 +1,6 @@
 """The rate limiter never exceeds its limit in any rolling minute; the cache key covers what matters."""
 
+import random
 import threading
 
 import pytest
@@ -30,10 +31,13 @@ def test_starts_are_spaced_and_never_exceed_the_window():
         with limiter.slot():
             starts.append(time.now)
     assert all(b - a >= 0.5 - 1e-9 for a, b in zip(starts, starts[1:]))
-    for i, start in enumerate(starts):
-        in_window = [s for s in starts[i:] if s - start < 60]
+    # Arrivals at the provider jitter by up to 0.2 s either way; their minute still holds <= 120.
+    rng = random.Random(7)
+    arrivals = sorted(s + rng.uniform(-0.2, 0.2) for s in starts)
+    for i, start in enumerate(arrivals):
+        in_window = [s for s in arrivals[i:] if s - start < 60]
         assert len(in_window) <= 120
-    assert starts[-1] <= 400 * 0.5 + 1  # and it does not waste the budget either
+    assert starts[-1] <= 400 * 0.5 * 1.01 + 1  # and it does not waste the budget either (< 1% slack)
 
 
 def test_concurrency_is_bounded():
