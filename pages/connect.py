@@ -25,6 +25,7 @@ from core.services.connect import (
 )
 from core.services.connect_rules import expires_in_words, failure_message
 from ui.context import db_session, require_actor, selected_store_id, show_error
+from ui.formatting import time_ago
 
 # A dialog link is reused for a few minutes (its state lives 10), not re-issued every rerun.
 LINK_REUSE = timedelta(minutes=7)
@@ -120,7 +121,7 @@ def connected_view(actor, store_id: str, view) -> None:
     right.badge(view.status_label, color=BADGE_COLORS.get(view.status, "gray"))
     right.caption(f"via {FLOW_LABELS.get(view.login_flow, (view.login_flow,))[0]}")
     figures = st.columns(4)
-    figures[0].metric("Last synced", view.last_synced_at.strftime("%Y-%m-%d %H:%M") if view.last_synced_at else "never")
+    figures[0].metric("Last synced", time_ago(view.last_synced_at, now) if view.last_synced_at else "never")
     figures[1].metric("Products imported", view.products_imported)
     figures[2].metric("Token expires", expires_in_words(view.token_expires_at, now) if view.has_token else "no token")
     figures[3].metric("Webhooks", "subscribed" if view.webhook_subscribed else "not subscribed")

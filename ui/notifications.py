@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.clock import utcnow
 from core.security import Actor
 from core.services.notifications import list_notifications, mark_read, unread_count
 from ui.context import db_session, selected_store_id
+from ui.formatting import time_ago
 from ui.review_state import FOCUS_KEY
 
 REVIEW_PAGE = "pages/review.py"
 
-
-def _ago(created_at) -> str:
-    minutes = int((utcnow() - created_at).total_seconds() // 60)
-    if minutes < 60:
-        return f"{max(minutes, 0)} min ago"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h ago"
-    return f"{minutes // 1440} days ago"
 
 
 def notifications_sidebar(actor: Actor) -> None:
@@ -36,7 +28,7 @@ def notifications_sidebar(actor: Actor) -> None:
             st.caption("Nothing yet.")
         for note in latest:
             st.markdown(f"{'**' if note.read_at is None else ''}{note.title}{'**' if note.read_at is None else ''}")
-            st.caption(f"{_ago(note.created_at)}{' · ' + note.body if note.body else ''}")
+            st.caption(f"{time_ago(note.created_at)}{' · ' + note.body if note.body else ''}")
             if st.button("Review now", key=f"review_now_{note.id}", icon=":material/arrow_forward:"):
                 _open(actor, store_id, note.id, note.draft_id)
         if unread and st.button("Mark all read", key="notifications_read"):
