@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.models import Product, ProductDraft
 from core.services.analytics.scope import Period, Scope
+from core.services.analytics.side_by_side import run_side_by_side
 from core.services.analytics.sql import (
     count_where,
     day_of,
@@ -178,16 +179,23 @@ def rejection_reasons(session: Session, scope: Scope, period: Period) -> list[di
     return [{"reason": r, "rejected": n, "share": ratio(n, total)} for r, n in ordered]
 
 
-def timing(session: Session, scope: Scope, period: Period) -> Timing:
-    """Median and p90 of post -> draft, and of draft -> a person's approval (seconds)."""
-    post_to_draft = _cohort(
+def post_to_draft_seconds(session: Session, scope: Scope, period: Period) -> dict[float, float | None]:
+    """Median and p90 of post -> draft (seconds)."""
+    values = _cohort(
         scope, period, seconds_between(ProductDraft.created_at, ProductDraft.ig_timestamp)
     ).where(ProductDraft.ig_timestamp.is_not(None))
-    to_approval = _cohort(
+    return percentiles(session, values, (0.5, 0.9))
+
+
+def draft_to_approval_seconds(session: Session, scope: Scope, period: Period) -> dict[float, float | None]:
+    """Median and p90 of draft -> a person's approval (seconds)."""
+    values = _cohort(
         scope, period, seconds_between(ProductDraft.reviewed_at, ProductDraft.created_at)
     ).where(_reviewed_approval(), ProductDraft.reviewed_at.is_not(None))
-    first = percentiles(session, post_to_draft, (0.5, 0.9))
-    second = percentiles(session, to_approval, (0.5, 0.9))
+    return percentiles(session, values, (0.5, 0.9))
+
+
+def timing_from(first: dict[float, float | None], second: dict[float, float | None]) -> Timing:
     return Timing(first[0.5], first[0.9], second[0.5], second[0.9])
 
 
@@ -202,14 +210,17 @@ def backlog(session: Session, scope: Scope, now: datetime) -> Backlog:
     return Backlog(int(total or 0), int(expiring or 0))
 
 
-def drafts_per_day(session: Session, scope: Scope, period: Period) -> list[dict]:
-    """Drafts created per day with what became of them, plus products imported per day."""
+def drafts_per_day(session: Session, scope: Scope, period: Period) -> dict[str, tuple[int, int, int]]:
+    """Drafts created per day, with how many of them were approved and rejected."""
     day = day_of(ProductDraft.created_at).label("day")
     stmt = _cohort(
         scope, period, day, func.count(), count_where(_is("approved")), count_where(_is("rejected"))
     ).group_by(day)
-    drafts = {d: (int(n), int(a), int(r)) for d, n, a, r in session.execute(stmt)}
-    products = products_per_day(session, scope, period)
+    return {d: (int(n), int(a), int(r)) for d, n, a, r in session.execute(stmt)}
+
+
+def per_day_rows(period: Period, drafts: dict[str, tuple[int, int, int]], products: dict[str, int]) -> list[dict]:
+    """One row per day of the period (zeros on quiet days), drafts beside products imported."""
     return [
         {
             "day": d,
@@ -236,13 +247,23 @@ def products_per_day(session: Session, scope: Scope, period: Period) -> dict[str
 
 
 def draft_figures(session: Session, scope: Scope, period: Period, now: datetime) -> DraftFigures:
-    by_band = cohort_by_band(session, scope, period)
+    """Every draft figure; the independent queries run side by side (see side_by_side.py)."""
+    parts = run_side_by_side(session, {
+        "by_band": lambda s: cohort_by_band(s, scope, period),
+        "reasons": lambda s: rejection_reasons(s, scope, period),
+        "post_to_draft": lambda s: post_to_draft_seconds(s, scope, period),
+        "to_approval": lambda s: draft_to_approval_seconds(s, scope, period),
+        "backlog": lambda s: backlog(s, scope, now),
+        "drafts_per_day": lambda s: drafts_per_day(s, scope, period),
+        "products_per_day": lambda s: products_per_day(s, scope, period),
+    })
+    by_band = parts["by_band"]
     return DraftFigures(
         outcomes=outcomes_from(by_band),
         field_edits=field_edits_from(by_band),
         bands=bands_from(by_band),
-        rejection_reasons=rejection_reasons(session, scope, period),
-        timing=timing(session, scope, period),
-        backlog=backlog(session, scope, now),
-        per_day=drafts_per_day(session, scope, period),
+        rejection_reasons=parts["reasons"],
+        timing=timing_from(parts["post_to_draft"], parts["to_approval"]),
+        backlog=parts["backlog"],
+        per_day=per_day_rows(period, parts["drafts_per_day"], parts["products_per_day"]),
     )

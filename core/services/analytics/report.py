@@ -26,6 +26,7 @@ from core.services.analytics.operations import (
     sync_health,
 )
 from core.services.analytics.scope import Period, Scope, resolve_scope
+from core.services.analytics.side_by_side import run_side_by_side
 
 
 @dataclass
@@ -107,9 +108,12 @@ def analytics_report(
 
 def build_report(session: Session, scope: Scope, period: Period, now: datetime) -> AnalyticsReport:
     drafts = draft_figures(session, scope, period, now)
-    sync = sync_health(session, scope, period)
-    api = api_usage(session, scope, period)
-    ai = ai_usage(session, scope, period)
+    parts = run_side_by_side(session, {
+        "sync": lambda s: sync_health(s, scope, period),
+        "api": lambda s: api_usage(s, scope, period),
+        "ai": lambda s: ai_usage(s, scope, period),
+    })
+    sync, api, ai = parts["sync"], parts["api"], parts["ai"]
     errors = error_figures(session, scope, period, sync, ai)
     alerts = evaluate_alerts(sync.success_rate, drafts.outcomes.ai_accuracy, errors.per_thousand, api.rate_limit_hit)
     return AnalyticsReport(scope.store_id, period, now, drafts, sync, api, ai, errors, alerts)
