@@ -7,12 +7,14 @@ connection errors) are retried, and never more than `attempts` times.
 
 from __future__ import annotations
 
+import time
 from contextlib import nullcontext
 from typing import Callable, TypeVar
 
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from core.extraction.limiter import RateLimiter
+from core.extraction.schema import AIUsage
 
 T = TypeVar("T")
 
@@ -29,6 +31,29 @@ class AIError(Exception):
     @property
     def transient(self) -> bool:
         return self.kind in TRANSIENT_KINDS
+
+
+class AIFailure(Exception):
+    """An AIError together with the usage record of the failed call (for analytics)."""
+
+    def __init__(self, error: AIError, usage: AIUsage) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.usage = usage
+
+
+def measured_call(
+    usage: AIUsage, call: Callable[[], T], limiter: RateLimiter | None, attempts: int, initial_wait: float
+) -> tuple[T, AIUsage]:
+    """`call_with_retries`, recording latency and the outcome on `usage`; failures raise AIFailure."""
+    started = time.perf_counter()
+    try:
+        return call_with_retries(call, limiter, attempts, initial_wait), usage
+    except AIError as error:
+        usage.ok, usage.error = False, error.kind
+        raise AIFailure(error, usage) from error
+    finally:
+        usage.latency_ms = int((time.perf_counter() - started) * 1000)
 
 
 def call_with_retries(

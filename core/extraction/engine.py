@@ -19,7 +19,8 @@ from core.extraction.gemini_categorizer import GeminiImageCategorizer
 from core.extraction.limiter import RateLimiter
 from core.extraction.local import EXTRACTOR_VERSION, extract_local
 from core.extraction.merge import merge
-from core.extraction.openai_extractor import AIFailure, OpenAICaptionExtractor
+from core.extraction.ai_calls import AIFailure
+from core.extraction.openai_extractor import OpenAICaptionExtractor
 from core.extraction.schema import REVIEW_THRESHOLD, AIUsage, ExtractedProduct
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,6 @@ category.
 
 from __future__ import annotations
 
-import time
 
 import httpx2
 from google import genai
@@ -16,9 +15,8 @@ from google.genai import errors as genai_errors
 from google.genai import types
 from pydantic import ValidationError
 
-from core.extraction.ai_calls import AIError, call_with_retries
+from core.extraction.ai_calls import AIError, measured_call
 from core.extraction.limiter import RateLimiter
-from core.extraction.openai_extractor import AIFailure
 from core.extraction.schema import CATEGORIES, AIUsage, ImageCategory
 
 PROMPT = (
@@ -64,15 +62,7 @@ class GeminiImageCategorizer:
 
     def categorize(self, image: bytes) -> tuple[ImageCategory, AIUsage]:
         usage = AIUsage(provider="gemini", model=self.model)
-        started = time.perf_counter()
-        try:
-            result = call_with_retries(lambda: self._call(image, usage), self.limiter, self.attempts, self.retry_wait)
-        except AIError as error:
-            usage.ok, usage.error = False, error.kind
-            raise AIFailure(error, usage) from error
-        finally:
-            usage.latency_ms = int((time.perf_counter() - started) * 1000)
-        return result, usage
+        return measured_call(usage, lambda: self._call(image, usage), self.limiter, self.attempts, self.retry_wait)
 
     def _call(self, image: bytes, usage: AIUsage) -> ImageCategory:
         config = types.GenerateContentConfig(

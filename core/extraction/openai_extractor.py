@@ -9,12 +9,11 @@ system prompt says to treat it as data, and only output that validates against
 from __future__ import annotations
 
 import json
-import time
 
 import openai
 from pydantic import ValidationError
 
-from core.extraction.ai_calls import AIError, call_with_retries
+from core.extraction.ai_calls import AIError, measured_call
 from core.extraction.limiter import RateLimiter
 from core.extraction.schema import CATEGORIES, AIUsage, LLMExtraction
 
@@ -60,17 +59,9 @@ class OpenAICaptionExtractor:
     def extract(self, caption: str, default_currency: str) -> tuple[LLMExtraction, AIUsage]:
         """The model's reading of the caption; raises AIError when nothing valid came back."""
         usage = AIUsage(provider="openai", model=self.model)
-        started = time.perf_counter()
-        try:
-            result = call_with_retries(
-                lambda: self._call(caption, default_currency, usage), self.limiter, self.attempts, self.retry_wait
-            )
-        except AIError as error:
-            usage.ok, usage.error = False, error.kind
-            raise AIFailure(error, usage) from error
-        finally:
-            usage.latency_ms = int((time.perf_counter() - started) * 1000)
-        return result, usage
+        return measured_call(
+            usage, lambda: self._call(caption, default_currency, usage), self.limiter, self.attempts, self.retry_wait
+        )
 
     def _call(self, caption: str, default_currency: str, usage: AIUsage) -> LLMExtraction:
         messages = [
@@ -102,14 +93,6 @@ class OpenAICaptionExtractor:
             raise AIError("invalid_output", "OpenAI returned no structured answer")
         return message.parsed
 
-
-class AIFailure(Exception):
-    """An AIError together with the usage record of the failed call (for analytics)."""
-
-    def __init__(self, error: AIError, usage: AIUsage) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.usage = usage
 
 
 def _record_tokens(usage: AIUsage, reported) -> None:
