@@ -46,6 +46,24 @@ def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
     return sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
 
 
+def end_idle_transactions_after(session: Session, seconds: float) -> Session:
+    """On PostgreSQL, have the server end this session's transactions once idle `seconds`.
+
+    Workers pass their lease: a worker frozen mid-transaction (SIGSTOP, a paused VM)
+    then cannot hold row locks past the moment another worker may take its work over,
+    so the taker never waits on it. The work must therefore not keep a transaction open
+    while it waits on Meta or the AI. SQLite runs one worker, so there is nothing to do.
+    """
+    milliseconds = max(1, int(seconds * 1000))
+
+    def bound_the_transaction(_session, _transaction, connection) -> None:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SET LOCAL idle_in_transaction_session_timeout = {milliseconds}")
+
+    event.listen(session, "after_begin", bound_the_transaction)
+    return session
+
+
 @contextmanager
 def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
     """A session whose work is rolled back unless the block commits it."""

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core import jobs
 from core.clock import Clock, SystemClock
+from core.db import end_idle_transactions_after
 from core.services.expiry import expire_drafts_job, expiry_reminders_job
 from core.services.poll_jobs import poll_connections_job
 from core.services.scan_runner import run_scans_job
@@ -52,7 +53,9 @@ class WorkerDeps:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        session = self._sessions()
+        """A session whose idle transactions end with the event lease (an event's Graph
+        and AI calls run inside one): a frozen worker keeps no locks past it."""
+        session = end_idle_transactions_after(self._sessions(), self.event_lease_seconds)
         try:
             yield session
         finally:

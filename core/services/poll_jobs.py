@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
+from core.db import end_idle_transactions_after
 from core.instagram import (
     BudgetTracker,
     GraphClient,
@@ -121,8 +122,12 @@ def note_webhook_hint(connection: InstagramConnection, received_at: datetime) ->
 
 
 def poll_claimed(deps: ScanDeps, connection_id: str, policy: PollPolicy) -> PollResult:
-    """Poll one claimed account if its budget allows, then schedule the next poll and release it."""
-    with deps.session_factory() as session:
+    """Poll one claimed account if its budget allows, then schedule the next poll and release it.
+
+    The poll holds its transaction across Graph and AI calls, so the database ends it
+    if it idles past the claim: a frozen worker then blocks nobody who polls after it."""
+    lease_seconds = float(deps.settings.poll_lease_seconds)
+    with end_idle_transactions_after(deps.session_factory(), lease_seconds) as session:
         connection = session.get(C, connection_id)
         if connection is None or connection.status != "active":
             _release(session, connection_id)

@@ -139,6 +139,8 @@ class ScanRun:
             options = parse_scan_options(self.scan.options)
             self.connection, self.client = self._connect()
             self.calls_at_start = self.budget.total_calls(self.connection.ig_user_id)
+            self._target()
+            self._end_reads()
             items = self._list_posts(options)
             self._import(items)
         except ScanStopped as stop:
@@ -245,12 +247,21 @@ class ScanRun:
         self.tally.created += len(mine)
         self.tally.skipped += len(taken)
         todo = [item for item in batch if item.id not in mine and item.id not in taken]
+        self._end_reads()
         prepared = list(pool.map(self._prepare, todo))
         ready = [p for p in prepared if p is not None]
         extracted = self._extract(ready)
         for post, product in zip(ready, extracted):
             self._save_draft(post, product)
         self.tally.processed += len(batch)
+
+    def _end_reads(self) -> None:
+        """End the read transaction before waiting on Meta, the CDN or the AI.
+
+        The worker's session ends transactions idle longer than the lease
+        (`core.db.end_idle_transactions_after`), and an open one would keep vacuum
+        waiting; the batch's writes start a fresh, short transaction."""
+        self.session.commit()
 
     def _prepare(self, item: MediaItem) -> PreparedPost | None:
         try:

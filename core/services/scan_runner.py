@@ -7,6 +7,8 @@ with the progress figures under the lease's fence, so a worker that lost its
 lease cannot write. A killed worker's lease runs out, the reaper puts the scan
 back in the queue, and the next worker lists the posts again: posts it already
 drafted count as its own, nothing is imported twice (`ig_media_id` is unique).
+A frozen worker's open transaction is ended by the database once idle for the
+lease, so its row locks never stall the worker that takes over.
 
 Graph calls: one per page of 100 posts (carousels come expanded), plus one
 `get_media` for a post whose CDN address expired. Throttling that outlasts the
@@ -20,12 +22,12 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from core import jobs
+from core.db import end_idle_transactions_after
 from core.models import InstagramSyncHistory
 from core.services.scan import SYNC_TYPE
-
 from core.services.scan_run import ScanDeps, ScanRun
 
 log = logging.getLogger("catalog_sync.scan")
@@ -67,10 +69,10 @@ def claim_scan(deps: ScanDeps, scan_id: str, owner: str) -> jobs.Lease | None:
 
 def run_claimed_scan(deps: ScanDeps, lease: jobs.Lease) -> str:
     """Run a scan this worker holds; returns its final status (or `lease_lost`)."""
-    keeper = jobs.LeaseKeeper(deps.session_factory, jobs.SYNC_RUNS, lease,
+    keeper = jobs.LeaseKeeper(lambda: _lease_bound_session(deps), jobs.SYNC_RUNS, lease,
                               lease_seconds=deps.lease_seconds, clock=deps.clock)
     keeper.start()
-    session = deps.session_factory()
+    session = _lease_bound_session(deps)
     try:
         scan = session.get(InstagramSyncHistory, lease.row_id)
         if scan is None or scan.sync_type != SYNC_TYPE:
@@ -84,6 +86,11 @@ def run_claimed_scan(deps: ScanDeps, lease: jobs.Lease) -> str:
     finally:
         keeper.stop()
         session.close()
+
+
+def _lease_bound_session(deps: ScanDeps) -> Session:
+    """A session whose idle transactions the database ends when the lease would run out."""
+    return end_idle_transactions_after(deps.session_factory(), deps.lease_seconds)
 
 
 # --- wiring into the worker process -------------------------------------------------------------

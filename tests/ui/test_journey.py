@@ -184,8 +184,8 @@ def test_ops_and_seller_journey(live_stack, live_page, artifacts_dir):
     toast(page, f"Rejected “{rejected_title}”.")
     pending = drafts_created - 5
     expect(page.get_by_text(f"Pending ({pending})")).to_be_visible()
-    expect(page.get_by_text(f"Approved (4)")).to_be_visible()
-    expect(page.get_by_text(f"Rejected (1)")).to_be_visible()
+    expect(page.get_by_text("Approved (4)")).to_be_visible()
+    expect(page.get_by_text("Rejected (1)")).to_be_visible()
     journey.screenshot("reviewed")
 
     # 7. The seller posts on Instagram: polling finds it and its draft appears with no click.
@@ -235,5 +235,5 @@ def test_ops_and_seller_journey(live_stack, live_page, artifacts_dir):
     journey.screenshot("seller-connect")
     open_page(page, "Review")
     expect(page.get_by_text(f"Pending ({pending})")).to_be_visible()
-    expect(page.get_by_text(f"Approved (4)")).to_be_visible()
+    expect(page.get_by_text("Approved (4)")).to_be_visible()
     journey.screenshot("seller-review")

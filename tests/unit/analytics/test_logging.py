@@ -54,7 +54,7 @@ def test_tokens_never_reach_the_log(log_stream):
 
 
 @pytest.mark.parametrize("text", [
-    f"client_secret=abc123secret&code=AQDx", f'{{"access_token": "{CANARY}"}}', "sk-proj-abcdefghijklmnopqrstuv",
+    "client_secret=abc123secret&code=AQDx", f'{{"access_token": "{CANARY}"}}', "sk-proj-abcdefghijklmnopqrstuv",
     "AIzaSyA-abcdefghijklmnopqrstuvwxyz012345", "gAAAAABnZ0-ciphertextciphertextcipher",
 ])
 def test_redact_catches_each_shape(text):
