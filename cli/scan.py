@@ -14,7 +14,8 @@ from core.errors import CatalogSyncError
 from core.jobs import new_worker_id
 from core.security import SYSTEM
 from core.services.scan import get_scan, request_scan
-from core.services.scan_runner import ScanDeps, claim_scan, run_claimed_scan
+from core.services.import_deps import ImportDeps
+from core.services.scan_runner import claim_scan, run_claimed_scan
 
 
 @click.command("scan", help="Scan a store's connected Instagram account into drafts, in the foreground.")
@@ -44,13 +45,13 @@ def scan(store_id: str, limit: int | None, include_videos: bool, no_carousels: b
         raise SystemExit(1)
 
 
-def _deps(settings, factory, extractor: str) -> ScanDeps:
+def _deps(settings, factory, extractor: str) -> ImportDeps:
     from core.extraction.engine import build_extractor
 
-    return ScanDeps.from_settings(settings, factory, extractor=build_extractor(settings, mode=extractor))
+    return ImportDeps.from_settings(settings, factory, extractor=build_extractor(settings, mode=extractor))
 
 
-def _run_to_the_end(deps: ScanDeps, factory, scan_id: str) -> dict:
+def _run_to_the_end(deps: ImportDeps, factory, scan_id: str) -> dict:
     """Run the scan here, retrying as the queue allows, and return its summary once it is done.
 
     A worker may claim it first; then this waits for the worker to finish it.

@@ -10,7 +10,7 @@ from core.config import get_settings
 from core.db import get_engine
 from core.logging import configure_logging
 from core.services.event_importer import SyncImporter
-from core.services.scan_runner import scan_deps_for_worker
+from core.services.import_deps import import_deps_for_worker
 from core.worker import JOBS, WorkerDeps, run_forever, run_once
 from core.worker_metrics import WorkerMetrics, instrument_jobs
 
@@ -23,7 +23,7 @@ def build_deps(worker_id: str | None = None) -> WorkerDeps:
                       job_intervals={"reap_expired_leases": settings.worker_reap_interval_seconds})
     if worker_id:
         deps.worker_id = worker_id
-    deps.importer = SyncImporter(scan_deps_for_worker(deps))
+    deps.importer = SyncImporter(import_deps_for_worker(deps))
     return deps
 
 

@@ -26,7 +26,7 @@ from core.instagram import NotFound, PermissionMissing, TokenInvalid
 from core.models import InstagramConnection
 from core.services.connect_rules import status_after_error
 from core.services.poll_jobs import budget_of, graph_client_for
-from core.services.scan_runner import ScanDeps
+from core.services.import_deps import ImportDeps
 from core.services.sync import mark_media_deleted, reconcile_media
 from core.services.webhook_events import EventOutcome, PermanentEventError
 from core.token_vault import TokenVaultError
@@ -43,7 +43,7 @@ class MetaBusy(Exception):
 class SyncImporter:
     """`MediaImporter` for the worker, built on the same collaborators as scans and polls."""
 
-    def __init__(self, deps: ScanDeps):
+    def __init__(self, deps: ImportDeps):
         self.deps = deps
 
     def import_event_media(self, session: Session, connection: InstagramConnection, media_id: str) -> EventOutcome:

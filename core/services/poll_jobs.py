@@ -47,7 +47,7 @@ from core.services.poll_schedule import (
     next_interval,
 )
 from core.services.polling import poll_connection
-from core.services.scan_runner import ScanDeps, scan_deps_for_worker
+from core.services.import_deps import ImportDeps, import_deps_for_worker
 from core.token_vault import TokenVaultError
 
 log = logging.getLogger("catalog_sync.polling")
@@ -69,11 +69,11 @@ class PollResult:
     kept_run: bool = False
 
 
-def budget_of(deps: ScanDeps) -> BudgetTracker:
+def budget_of(deps: ImportDeps) -> BudgetTracker:
     return deps.budget if deps.budget is not None else shared_budget()
 
 
-def graph_client_for(deps: ScanDeps, connection: InstagramConnection) -> GraphClient:
+def graph_client_for(deps: ImportDeps, connection: InstagramConnection) -> GraphClient:
     """A budgeted Graph client on the connection's host. Raises TokenVaultError for an unreadable token."""
     token = decrypt_token(deps.vault, connection)
     return GraphClient.for_login_flow(deps.settings, connection.login_flow, token.reveal(),
@@ -121,7 +121,7 @@ def note_webhook_hint(connection: InstagramConnection, received_at: datetime) ->
 # --- one account ----------------------------------------------------------------------------------
 
 
-def poll_claimed(deps: ScanDeps, connection_id: str, policy: PollPolicy) -> PollResult:
+def poll_claimed(deps: ImportDeps, connection_id: str, policy: PollPolicy) -> PollResult:
     """Poll one claimed account if its budget allows, then schedule the next poll and release it.
 
     The poll holds its transaction across Graph and AI calls, so the database ends it
@@ -163,7 +163,7 @@ def _wait(session: Session, connection: InstagramConnection, decision: PollDecis
     return PollResult(connection.id, "waiting", decision.wait_until)
 
 
-def _unreadable_token(session: Session, connection: InstagramConnection, problem: Exception, deps: ScanDeps) -> PollResult:
+def _unreadable_token(session: Session, connection: InstagramConnection, problem: Exception, deps: ImportDeps) -> PollResult:
     connection.status, connection.status_reason = "error", f"The stored token cannot be read ({problem}). Reconnect."
     connection.status_changed_at = deps.clock.now()
     connection.poll_claimed_until = None
@@ -172,7 +172,7 @@ def _unreadable_token(session: Session, connection: InstagramConnection, problem
     return PollResult(connection.id, "skipped", None)
 
 
-def _after_poll(session: Session, deps: ScanDeps, connection: InstagramConnection, run: InstagramSyncHistory,
+def _after_poll(session: Session, deps: ImportDeps, connection: InstagramConnection, run: InstagramSyncHistory,
                 decision: PollDecision, window, policy: PollPolicy, started: datetime,
                 stopped_by: GraphError | None) -> PollResult:
     now = deps.clock.now()
@@ -233,7 +233,7 @@ def _release(session: Session, connection_id: str) -> None:
     session.commit()
 
 
-def _budget_snapshot(session: Session, budget: BudgetTracker, connection: InstagramConnection, deps: ScanDeps) -> None:
+def _budget_snapshot(session: Session, budget: BudgetTracker, connection: InstagramConnection, deps: ImportDeps) -> None:
     try:
         with session.begin_nested():
             record_budget_snapshot(session, budget, ig_user_id=connection.ig_user_id, store_id=connection.store_id,
@@ -252,7 +252,7 @@ def _backoff_after(stopped_by: GraphError | None, budget: BudgetTracker, connect
     return wait
 
 
-def _mark_dead_token(session: Session, deps: ScanDeps, connection: InstagramConnection, error: GraphError) -> None:
+def _mark_dead_token(session: Session, deps: ImportDeps, connection: InstagramConnection, error: GraphError) -> None:
     """A revoked or expired token stops polling: mark the connection so the store is told to reconnect."""
     if not isinstance(error, (TokenInvalid, PermissionMissing)):
         return
@@ -267,7 +267,7 @@ def _mark_dead_token(session: Session, deps: ScanDeps, connection: InstagramConn
 # --- the worker job -------------------------------------------------------------------------------
 
 
-def poll_due_connections(deps: ScanDeps, *, limit: int | None = None, stopping=None) -> list[PollResult]:
+def poll_due_connections(deps: ImportDeps, *, limit: int | None = None, stopping=None) -> list[PollResult]:
     """Claim due accounts a batch at a time and poll each; returns what each got."""
     settings = deps.settings
     policy = PollPolicy.from_settings(settings)
@@ -284,7 +284,7 @@ def poll_due_connections(deps: ScanDeps, *, limit: int | None = None, stopping=N
     return results
 
 
-def _poll_safely(deps: ScanDeps, connection_id: str, policy: PollPolicy) -> PollResult:
+def _poll_safely(deps: ImportDeps, connection_id: str, policy: PollPolicy) -> PollResult:
     try:
         return poll_claimed(deps, connection_id, policy)
     except Exception:  # one account's failure stops no other; its claim runs out and it is retried
@@ -294,5 +294,5 @@ def _poll_safely(deps: ScanDeps, connection_id: str, policy: PollPolicy) -> Poll
 
 def poll_connections_job(worker: Any) -> int:
     """The worker job (`core.worker.JOBS`): poll every due account; returns how many were polled."""
-    results = poll_due_connections(scan_deps_for_worker(worker), stopping=worker.stopping)
+    results = poll_due_connections(import_deps_for_worker(worker), stopping=worker.stopping)
     return sum(1 for r in results if r.outcome == "polled")

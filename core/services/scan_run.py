@@ -7,36 +7,31 @@ imports them in batches under the lease's fence and keeps the progress figures.
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from core import jobs
-from core.clock import Clock, SystemClock
 from core.extraction.engine import ExtractionRequest
 from core.instagram import (
-    BudgetTracker,
     GraphClient,
     GraphError,
     MediaItem,
     PermissionMissing,
     RateLimited,
-    RetryPolicy,
     TokenInvalid,
     TransientError,
     shared_budget,
 )
 from core.instagram.client import PAGE_SIZE
-from core.media import MediaStore
 from core.models import InstagramConnection, InstagramSyncHistory
 from core.services.api_budget import record_budget_snapshot
 from core.services.connect_rules import status_after_error
 from core.services.connect_types import decrypt_token
+from core.services.import_deps import ImportDeps
 from core.services.importing import (
     ImportTarget,
     PreparedPost,
@@ -49,9 +44,7 @@ from core.services.importing import (
 )
 from core.services.notifications import notify_scan_finished
 from core.services.scan import ScanOptions, oldest_wanted, parse_scan_options, skip_reason
-from core.token_vault import TokenVault, TokenVaultError
-
-
+from core.token_vault import TokenVaultError
 
 log = logging.getLogger("catalog_sync.scan")
 
@@ -67,40 +60,6 @@ class ScanStopped(Exception):
         super().__init__(message)
         self.retryable = retryable
         self.reason = reason
-
-
-@dataclass
-class ScanDeps:
-    """The scan's collaborators; tests pass local ones (sandbox settings, a temp media folder)."""
-
-    session_factory: sessionmaker[Session]
-    settings: Any
-    extractor: Any
-    media_store: MediaStore
-    vault: TokenVault
-    clock: Clock = field(default_factory=SystemClock)
-    sleep: Callable[[float], None] = time.sleep
-    budget: BudgetTracker | None = None
-    retry: RetryPolicy | None = None
-    stopping: threading.Event | None = None  # the worker is shutting down: hand the scan back
-
-    @classmethod
-    def from_settings(cls, settings: Any, session_factory: sessionmaker[Session], **overrides: Any) -> ScanDeps:
-        from core.extraction.engine import build_extractor
-
-        values: dict[str, Any] = dict(
-            session_factory=session_factory,
-            settings=settings,
-            extractor=build_extractor(settings),
-            media_store=MediaStore.from_settings(settings),
-            vault=TokenVault(settings.token_encryption_keys),
-        )
-        values.update(overrides)
-        return cls(**values)
-
-    @property
-    def lease_seconds(self) -> float:
-        return float(self.settings.scan_lease_seconds)
 
 
 # --- one scan ---------------------------------------------------------------------------------
@@ -122,7 +81,7 @@ class Tally:
 
 
 class ScanRun:
-    def __init__(self, session: Session, scan: InstagramSyncHistory, lease: jobs.Lease, deps: ScanDeps,
+    def __init__(self, session: Session, scan: InstagramSyncHistory, lease: jobs.Lease, deps: ImportDeps,
                  keeper: jobs.LeaseKeeper):
         self.session, self.scan, self.lease, self.deps, self.keeper = session, scan, lease, deps, keeper
         self.tally = Tally()
@@ -348,7 +307,7 @@ class ScanRun:
         for name, value in self._figures().items():
             setattr(self.scan, name, value)
         self.scan.lease_expiries = 0  # progress: earlier crashes no longer count against the scan
-        jobs.renew(self.session, jobs.SYNC_RUNS, self.lease, lease_seconds=self.deps.lease_seconds,
+        jobs.renew(self.session, jobs.SYNC_RUNS, self.lease, lease_seconds=self.deps.scan_lease_seconds,
                    clock=self.deps.clock)
 
     def _final_values(self) -> dict[str, Any]:

@@ -22,33 +22,34 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from core import jobs
 from core.db import end_idle_transactions_after
 from core.models import InstagramSyncHistory
+from core.services.import_deps import ImportDeps, import_deps_for_worker
 from core.services.scan import SYNC_TYPE
-from core.services.scan_run import ScanDeps, ScanRun
+from core.services.scan_run import ScanRun
 
 log = logging.getLogger("catalog_sync.scan")
 
 # --- the worker's entry points ------------------------------------------------------------------
 
 
-def run_queued_scans(deps: ScanDeps, owner: str, *, limit: int = 1) -> list[str]:
+def run_queued_scans(deps: ImportDeps, owner: str, *, limit: int = 1) -> list[str]:
     """The worker job: return dead workers' scans to the queue, claim some, run them."""
     with deps.session_factory() as session:
         jobs.reap_expired(session, jobs.SYNC_RUNS, clock=deps.clock)
         leases = jobs.claim(
-            session, jobs.SYNC_RUNS, owner, limit=limit, lease_seconds=deps.lease_seconds, clock=deps.clock
+            session, jobs.SYNC_RUNS, owner, limit=limit, lease_seconds=deps.scan_lease_seconds, clock=deps.clock
         )
     return [run_claimed_scan(deps, lease) for lease in leases]
 
 
-def claim_scan(deps: ScanDeps, scan_id: str, owner: str) -> jobs.Lease | None:
+def claim_scan(deps: ImportDeps, scan_id: str, owner: str) -> jobs.Lease | None:
     """Claim one particular queued scan (the CLI's foreground run); None if someone has it."""
     now = deps.clock.now()
-    expires = now + timedelta(seconds=deps.lease_seconds)
+    expires = now + timedelta(seconds=deps.scan_lease_seconds)
     with deps.session_factory() as session:
         row = session.execute(
             update(InstagramSyncHistory)
@@ -67,10 +68,10 @@ def claim_scan(deps: ScanDeps, scan_id: str, owner: str) -> jobs.Lease | None:
     return jobs.Lease(scan_id, owner, row[0], expires) if row else None
 
 
-def run_claimed_scan(deps: ScanDeps, lease: jobs.Lease) -> str:
+def run_claimed_scan(deps: ImportDeps, lease: jobs.Lease) -> str:
     """Run a scan this worker holds; returns its final status (or `lease_lost`)."""
     keeper = jobs.LeaseKeeper(lambda: _lease_bound_session(deps), jobs.SYNC_RUNS, lease,
-                              lease_seconds=deps.lease_seconds, clock=deps.clock)
+                              lease_seconds=deps.scan_lease_seconds, clock=deps.clock)
     keeper.start()
     session = _lease_bound_session(deps)
     try:
@@ -88,31 +89,19 @@ def run_claimed_scan(deps: ScanDeps, lease: jobs.Lease) -> str:
         session.close()
 
 
-def _lease_bound_session(deps: ScanDeps) -> Session:
+def _lease_bound_session(deps: ImportDeps) -> Session:
     """A session whose idle transactions the database ends when the lease would run out."""
-    return end_idle_transactions_after(deps.session_factory(), deps.lease_seconds)
+    return end_idle_transactions_after(deps.session_factory(), deps.scan_lease_seconds)
 
 
 # --- wiring into the worker process -------------------------------------------------------------
-
-
-def scan_deps_for_worker(worker: Any) -> ScanDeps:
-    """ScanDeps from settings on the worker's engine, built once per worker process."""
-    from core.config import get_settings
-
-    deps = worker.extras.get("scan_deps")
-    if deps is None:
-        factory = sessionmaker(bind=worker.engine, expire_on_commit=False)
-        deps = ScanDeps.from_settings(get_settings(), factory, clock=worker.clock, stopping=worker.stopping)
-        worker.extras["scan_deps"] = deps
-    return deps
 
 
 def run_scans_job(worker: Any) -> int:
     """The worker job (`core.worker.JOBS`): run queued bulk imports one at a time."""
     ran = 0
     while not worker.stopping.is_set():
-        if not run_queued_scans(scan_deps_for_worker(worker), worker.worker_id):
+        if not run_queued_scans(import_deps_for_worker(worker), worker.worker_id):
             return ran
         ran += 1
     return ran

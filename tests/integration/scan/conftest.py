@@ -19,7 +19,8 @@ from core.media import MediaStore
 from core.models import InstagramSyncHistory, ProductDraft
 from core.services.connect import ConnectDeps
 from core.services.meta_login import MetaLogin
-from core.services.scan_runner import ScanDeps, run_queued_scans
+from core.services.import_deps import ImportDeps
+from core.services.scan_runner import run_queued_scans
 from core.token_vault import TokenVault
 from tests.factories import connect_store, make_ops, make_store
 
@@ -47,7 +48,7 @@ def scan_settings(sandbox_url: str, database_url: str, media_dir: Path, **overri
 class ScanWorld:
     sandbox: Any
     settings: Settings
-    deps: ScanDeps
+    deps: ImportDeps
     store: Any
     ops: Any
     connection: Any
@@ -76,7 +77,7 @@ def build_world(session, engine, sandbox, tmp_path, database_url, **setting_over
     accounts = sandbox.accounts()
     account = next((a for a in accounts if a["login"] == "instagram"), accounts[0])
     connection = connect_store(session, store, sandbox, account, actor=ops, deps=connect_deps)
-    deps = ScanDeps(
+    deps = ImportDeps(
         session_factory=sessionmaker(bind=engine, expire_on_commit=False),
         settings=settings,
         extractor=build_extractor(settings, mode="local"),
