@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.errors import AuthenticationFailed
 from core.logging import configure_logging
-from core.services.users import authenticate, redeem_login_handoff
+from core.services.people.users import authenticate, redeem_login_handoff
 from ui.context import ACTOR_KEY, STORE_KEY, current_actor, db_session, store_picker
 from ui.notifications import notifications_sidebar
 

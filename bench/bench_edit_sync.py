@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import time
 
-from core.services.sync_rules import field_diff, instagram_side, post_fingerprint, three_way
+from core.services.edit_sync.sync_rules import field_diff, instagram_side, post_fingerprint, three_way
 
 
 def main(posts: int = 20000) -> None:

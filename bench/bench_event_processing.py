@@ -36,7 +36,7 @@ class SleepyDraftImporter:
         self.import_seconds = import_ms / 1000
 
     def import_event_media(self, session, connection, media_id):
-        from core.services.webhook_events import EventOutcome
+        from core.services.realtime.webhook_events import EventOutcome
 
         time.sleep(self.import_seconds)
         draft = ProductDraft(id=new_id("draft"), store_id=connection.store_id, connection_id=connection.id,
@@ -63,7 +63,7 @@ def worker_process(database_url: str, name: str, import_ms: float, start, result
 
 def load_events(database_url: str, count: int) -> None:
     from core.security import SYSTEM
-    from core.services.stores import create_seller_store
+    from core.services.people.stores import create_seller_store
     from sqlalchemy.orm import Session
 
     engine = create_engine(database_url)

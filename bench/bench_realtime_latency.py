@@ -37,8 +37,8 @@ from core.config import Settings  # noqa: E402
 from core.db import make_engine  # noqa: E402
 from core.migrate import upgrade_to_head  # noqa: E402
 from core.models import InstagramConnection, ProductDraft  # noqa: E402
-from core.services.connect import ConnectDeps  # noqa: E402
-from core.services.meta_login import MetaLogin  # noqa: E402
+from core.services.connecting.connect import ConnectDeps  # noqa: E402
+from core.services.connecting.meta_login import MetaLogin  # noqa: E402
 from core.token_vault import TokenVault  # noqa: E402
 from tests.scratch_db import create_database, drop_database  # noqa: E402
 from tests.factories import connect_store, make_store  # noqa: E402

@@ -32,10 +32,10 @@ from core.ids import new_id  # noqa: E402
 from core.migrate import upgrade_to_head  # noqa: E402
 from core.models import Product, ProductDraft  # noqa: E402
 from core.security import SYSTEM  # noqa: E402
-from core.services.approval import batch_approve  # noqa: E402
-from core.services.drafts import DraftFilter, list_drafts, matching_draft_ids  # noqa: E402
-from core.services.stores import create_seller_store  # noqa: E402
-from core.services.users import actor_for, create_user  # noqa: E402
+from core.services.review.approval import batch_approve  # noqa: E402
+from core.services.review.drafts import DraftFilter, list_drafts, matching_draft_ids  # noqa: E402
+from core.services.people.stores import create_seller_store  # noqa: E402
+from core.services.people.users import actor_for, create_user  # noqa: E402
 
 NOUNS = ["Denim Jacket", "Kitenge Dress", "Leather Sandals", "Bead Necklace", "Phone Case", "Shea Butter",
          "Kikoi Towel", "Maasai Blanket", "Coffee Beans", "Sisal Basket"]

@@ -26,8 +26,8 @@ from sqlalchemy.orm import sessionmaker  # noqa: E402
 from core.db import make_engine  # noqa: E402
 from core.migrate import upgrade_to_head  # noqa: E402
 from core.models import ProductDraft  # noqa: E402
-from core.services.scan import get_scan, request_scan  # noqa: E402
-from core.services.scan_runner import run_queued_scans  # noqa: E402
+from core.services.bulk_import.scan import get_scan, request_scan  # noqa: E402
+from core.services.bulk_import.scan_runner import run_queued_scans  # noqa: E402
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from core.config import get_settings
 from core.db import unit_of_work
 from core.errors import CatalogSyncError
 from core.security import SYSTEM
-from core.services.connect import (
+from core.services.connecting.connect import (
     ConnectDeps,
     connections_due_for_refresh,
     list_connections,

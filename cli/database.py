@@ -8,7 +8,7 @@ from core.config import get_settings
 from core.db import unit_of_work
 from core.errors import ValidationFailed
 from core.migrate import upgrade_to_head
-from core.services.users import create_user
+from core.services.people.users import create_user
 
 
 @click.command(help="Upgrade the database named by DATABASE_URL to the newest schema.")

@@ -19,10 +19,10 @@ from core.db import get_engine, session_factory
 from core.errors import CatalogSyncError
 from core.models import AppUser, Store
 from core.security import SYSTEM
-from core.services.connect import ConnectDeps, connection_status, finish_connect, start_connect
-from core.services.scan import request_scan
-from core.services.stores import create_seller_store
-from core.services.users import actor_for, create_user
+from core.services.connecting.connect import ConnectDeps, connection_status, finish_connect, start_connect
+from core.services.bulk_import.scan import request_scan
+from core.services.people.stores import create_seller_store
+from core.services.people.users import actor_for, create_user
 
 
 def sandbox_settings(settings: Settings, sandbox_url: str) -> Settings:

@@ -13,9 +13,9 @@ from core.db import get_engine, session_factory
 from core.errors import CatalogSyncError
 from core.jobs import new_worker_id
 from core.security import SYSTEM
-from core.services.scan import get_scan, request_scan
-from core.services.import_deps import ImportDeps
-from core.services.scan_runner import claim_scan, run_claimed_scan
+from core.services.bulk_import.scan import get_scan, request_scan
+from core.services.bulk_import.import_deps import ImportDeps
+from core.services.bulk_import.scan_runner import claim_scan, run_claimed_scan
 
 
 @click.command("scan", help="Scan a store's connected Instagram account into drafts, in the foreground.")

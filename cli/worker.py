@@ -9,8 +9,8 @@ import click
 from core.config import get_settings
 from core.db import get_engine
 from core.logging import configure_logging
-from core.services.event_importer import SyncImporter
-from core.services.import_deps import import_deps_for_worker
+from core.services.realtime.event_importer import SyncImporter
+from core.services.bulk_import.import_deps import import_deps_for_worker
 from core.worker import JOBS, WorkerDeps, run_forever, run_once
 from core.worker_metrics import WorkerMetrics, instrument_jobs
 

@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     media_thumb_px: int = 400
     media_full_max_px: int = 2048
 
-    # Bulk import (core/services/scan.py): posts per transaction, image download
+    # Bulk import (core/services/bulk_import/scan.py): posts per transaction, image download
     # threads, the worker's lease on a running scan, and the longest throttle wait
     # a scan sits out before it gives up (Meta's block is usually minutes).
     scan_batch_size: int = 25
@@ -98,7 +98,7 @@ class Settings(BaseSettings):
     # Drafts
     draft_lifetime_days: int = 7
 
-    # Real-time sync (core/services/poll_schedule.py). Meta sends no webhook for a new post,
+    # Real-time sync (core/services/realtime/poll_schedule.py). Meta sends no webhook for a new post,
     # so the worker polls each account. The interval adapts between min and max (shorter after
     # new posts or a webhook hint, longer for idle accounts); polls and reconciles never use more
     # than `poll_budget_share` of the account's hourly Graph budget, which is estimated from
@@ -121,7 +121,7 @@ class Settings(BaseSettings):
     # Prove each active token works at least this often (the token-upkeep job).
     token_validate_interval_hours: float = 24.0
 
-    # Connecting an account (core/services/connect.py). Empty redirect URIs mean
+    # Connecting an account (core/services/connecting/connect.py). Empty redirect URIs mean
     # `{webhook_base_url}/oauth/callback`, the sidecar's callback; each must match the
     # redirect URI registered for that app at Meta exactly.
     meta_redirect_uri: str = ""

@@ -4,7 +4,7 @@ One line per event:
 
     {"timestamp": "2026-03-01T10:00:00.123Z", "level": "INFO", "service": "worker",
      "operation": "scan", "store_id": "sto_...", "duration_ms": 5120,
-     "metrics": {"posts": 120, "drafts": 98}, "message": "scan finished", "logger": "core.services.scan"}
+     "metrics": {"posts": 120, "drafts": 98}, "message": "scan finished", "logger": "core.services.bulk_import.scan"}
 
 Every process calls `configure_logging(service_name)` once at start. Code logs with the
 standard library and passes the structured fields as `extra`; `log_operation` times a

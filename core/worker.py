@@ -23,11 +23,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from core import jobs
 from core.clock import Clock, SystemClock
 from core.db import end_idle_transactions_after
-from core.services.expiry import expire_drafts_job, expiry_reminders_job
-from core.services.poll_jobs import poll_connections_job
-from core.services.scan_runner import run_scans_job
-from core.services.token_upkeep import token_upkeep_job
-from core.services.webhook_events import MediaImporter, NoImporter, handle_claimed_event
+from core.services.review.expiry import expire_drafts_job, expiry_reminders_job
+from core.services.realtime.poll_jobs import poll_connections_job
+from core.services.bulk_import.scan_runner import run_scans_job
+from core.services.connecting.token_upkeep import token_upkeep_job
+from core.services.realtime.webhook_events import MediaImporter, NoImporter, handle_claimed_event
 
 log = logging.getLogger("core.worker")
 

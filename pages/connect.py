@@ -13,7 +13,7 @@ import streamlit as st
 
 from core.config import get_settings
 from core.errors import CatalogSyncError
-from core.services.connect import (
+from core.services.connecting.connect import (
     ConnectDeps,
     choose_page,
     connection_status,
@@ -23,7 +23,7 @@ from core.services.connect import (
     start_connect,
     validate_connection,
 )
-from core.services.connect_rules import expires_in_words, failure_message
+from core.services.connecting.connect_rules import expires_in_words, failure_message
 from ui.context import db_session, require_actor, selected_store_id, show_error
 from ui.formatting import time_ago
 

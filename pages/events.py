@@ -5,8 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import CatalogSyncError
-from core.services.polling_view import polling_state
-from core.services.webhook_events import EVENT_STATUSES, list_events, retry_event
+from core.services.realtime.polling_view import polling_state
+from core.services.realtime.webhook_events import EVENT_STATUSES, list_events, retry_event
 from ui.context import db_session, require_actor, show_error
 
 ALL = "All"

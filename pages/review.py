@@ -9,7 +9,7 @@ import streamlit as st
 
 from core.errors import CatalogSyncError
 from core.extraction.schema import CATEGORIES
-from core.services.approval import (
+from core.services.review.approval import (
     PRODUCT_STATUSES,
     approve_draft,
     batch_approve,
@@ -17,8 +17,8 @@ from core.services.approval import (
     undo_auto_approve,
     update_review_settings,
 )
-from core.services.drafts import STATUSES, DraftCard, DraftFilter, DraftPage, list_drafts, matching_draft_ids
-from core.services.stores import get_store
+from core.services.review.drafts import STATUSES, DraftCard, DraftFilter, DraftPage, list_drafts, matching_draft_ids
+from core.services.people.stores import get_store
 from ui.cards import card_title, draft_card
 from ui.context import db_session, require_actor, selected_store_id, show_error
 from ui.draft_dialogs import edit_dialog, open_editor, reject_popover

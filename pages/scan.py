@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import CatalogSyncError
-from core.services.scan import ScanView, current_scan, recent_scans, request_scan
+from core.services.bulk_import.scan import ScanView, current_scan, recent_scans, request_scan
 from ui.context import db_session, require_actor, selected_store_id, show_error
 
 STATUS_LABELS = {

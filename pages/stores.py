@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import CatalogSyncError
-from core.services.stores import CURRENCIES, create_seller_store, list_stores
-from core.services.users import create_user
+from core.services.people.stores import CURRENCIES, create_seller_store, list_stores
+from core.services.people.users import create_user
 from ui.context import choose_store, db_session, require_actor, show_error
 
 CREATED_KEY = "store_created"

@@ -12,8 +12,8 @@ import streamlit as st
 
 from core.errors import CatalogSyncError
 from core.extraction.schema import CATEGORIES
-from core.services.change_log import list_changes
-from core.services.conflicts import (
+from core.services.edit_sync.change_log import list_changes
+from core.services.edit_sync.conflicts import (
     ConflictView,
     HistoryFilter,
     history_choices,
@@ -21,9 +21,9 @@ from core.services.conflicts import (
     list_sync_history,
     resolve_conflict,
 )
-from core.services.stores import get_store
-from core.services.sync_rules import FIELD_LABELS, describe_value, edit_text, parse_edit_text
-from core.services.sync_settings import ON_DELETE_CHOICES, edit_sync_settings, update_edit_sync_settings
+from core.services.people.stores import get_store
+from core.services.edit_sync.sync_rules import FIELD_LABELS, describe_value, edit_text, parse_edit_text
+from core.services.edit_sync.sync_settings import ON_DELETE_CHOICES, edit_sync_settings, update_edit_sync_settings
 from ui.context import db_session, require_actor, selected_store_id, show_error
 
 CHOICE_LABELS = {"vendly": "Keep Vendly", "instagram": "Take Instagram", "edit": "Edit"}

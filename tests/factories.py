@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from core.security import SYSTEM, Actor
-from core.services.stores import create_seller_store
-from core.services.users import actor_for, create_user
+from core.services.people.stores import create_seller_store
+from core.services.people.users import actor_for, create_user
 
 
 def make_store(session, name: str = "Mama Mboga Fashions", currency: str = "KES"):
@@ -89,7 +89,7 @@ def connect_store(session, store, sandbox, account: dict, actor: Actor | None = 
     from urllib.parse import parse_qs, urlsplit
 
     from core.models import InstagramConnection
-    from core.services.connect import finish_connect, start_connect
+    from core.services.connecting.connect import finish_connect, start_connect
     from tests.integration.connect.conftest import deps_for
 
     deps = deps or deps_for(sandbox.url)
@@ -106,7 +106,7 @@ def _connect_ops(session) -> Actor:
     from sqlalchemy import select
 
     from core.models import AppUser
-    from core.services.users import actor_for
+    from core.services.people.users import actor_for
 
     user = session.scalar(select(AppUser).where(AppUser.email == "connect-ops@vendly.test"))
     return actor_for(user) if user else make_ops(session, "connect-ops@vendly.test")

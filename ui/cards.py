@@ -17,8 +17,8 @@ from PIL import Image, ImageDraw
 
 from core.clock import utcnow
 from core.config import get_settings
-from core.services.draft_rules import confidence_band, expires_in_text, format_price
-from core.services.drafts import DraftCard
+from core.services.review.draft_rules import confidence_band, expires_in_text, format_price
+from core.services.review.drafts import DraftCard
 
 BAND_COLOURS = {"high": "green", "medium": "orange", "low": "red", "unknown": "gray"}
 BAND_LABELS = {"high": "High", "medium": "Medium", "low": "Low", "unknown": "No score"}

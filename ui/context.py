@@ -16,7 +16,7 @@ from core.config import get_settings
 from core.db import get_engine, session_factory
 from core.errors import CatalogSyncError
 from core.security import Actor
-from core.services.stores import list_stores
+from core.services.people.stores import list_stores
 
 ACTOR_KEY = "actor"
 STORE_KEY = "store_id"

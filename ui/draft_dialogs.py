@@ -12,9 +12,9 @@ import streamlit as st
 from core.errors import CatalogSyncError, ValidationFailed
 from core.extraction.schema import CATEGORIES
 from core.security import Actor
-from core.services.approval import approve_draft, undo_auto_approve
-from core.services.draft_rules import REJECTION_REASONS, parse_amount
-from core.services.drafts import DraftCard, edit_draft, get_draft, reject_draft
+from core.services.review.approval import approve_draft, undo_auto_approve
+from core.services.review.draft_rules import REJECTION_REASONS, parse_amount
+from core.services.review.drafts import DraftCard, edit_draft, get_draft, reject_draft
 from ui.cards import card_title, confidence_badge, image_or_placeholder
 from ui.context import db_session, show_error
 from ui.review_state import FOCUS_KEY, flash, invalidate

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.security import Actor
-from core.services.notifications import list_notifications, mark_read, unread_count
+from core.services.review.notifications import list_notifications, mark_read, unread_count
 from ui.context import db_session, selected_store_id
 from ui.formatting import time_ago
 from ui.review_state import FOCUS_KEY

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.security import Actor
-from core.services.drafts import DraftFilter, DraftPage, list_drafts
+from core.services.review.drafts import DraftFilter, DraftPage, list_drafts
 from ui.context import db_session
 
 GRID_TTL_SECONDS = 20

@@ -1,6 +1,6 @@
 """`GET /oauth/callback`: where Meta's login dialog sends the browser back, for both login flows.
 
-A thin adapter over `core.services.connect.finish_connect`: the code is exchanged here,
+A thin adapter over `core.services.connecting.connect.finish_connect`: the code is exchanged here,
 server-side, so the token never passes through the browser. The browser is then sent to
 the Streamlit Connect page with `?connected=1`, `?choose_page=1` or `?connect_error=<code>`
 (a short code; the page shows the readable message for it and never echoes URL text),
@@ -19,8 +19,8 @@ from flask import Blueprint, current_app, redirect, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.config import get_settings
-from core.services.connect import ConnectDeps, ConnectFailed, finish_connect
-from core.services.users import issue_login_handoff
+from core.services.connecting.connect import ConnectDeps, ConnectFailed, finish_connect
+from core.services.people.users import issue_login_handoff
 from webhook_server.context import sidecar
 
 log = logging.getLogger("webhook_server.oauth")

@@ -1,6 +1,6 @@
 """`GET /webhooks/instagram` (the subscription handshake) and `POST` (deliveries).
 
-A thin adapter over `core.services.webhooks.ingest_delivery`. The POST answers:
+A thin adapter over `core.services.realtime.webhooks.ingest_delivery`. The POST answers:
 - 413 when the body is over the cap (read no further);
 - 401 when the signature is missing, malformed or wrong (nothing stored, counted);
 - 503 when the database cannot store the delivery, so Meta sends it again;
@@ -17,7 +17,7 @@ from flask import Blueprint, Response, jsonify, request
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from core.security import SYSTEM
-from core.services.webhooks import ingest_delivery
+from core.services.realtime.webhooks import ingest_delivery
 from core.webhooks.signatures import HEADER, verify_token_matches
 from webhook_server.context import sidecar
 

@@ -24,7 +24,7 @@ from core.models.base import Base
 class AICall(Base):
     """One call to an AI provider (OpenAI, Gemini), so analytics can sum calls, tokens and cost.
 
-    Written by `core.services.ai_usage.record_ai_call`; cache hits are not calls and are
+    Written by `core.services.usage.ai_usage.record_ai_call`; cache hits are not calls and are
     not recorded.
     """
 

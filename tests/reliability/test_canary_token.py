@@ -31,11 +31,11 @@ from core.clock import SystemClock
 from core.db import get_engine
 from core.instagram import BudgetTracker, GraphClient, GraphError, RetryPolicy
 from core.models import InstagramConnection, InstagramWebhookEvent
-from core.services.connect import ConnectDeps
-from core.services.connect_types import decrypt_token
-from core.services.event_importer import SyncImporter
-from core.services.meta_login import MetaLogin
-from core.services.scan import request_scan
+from core.services.connecting.connect import ConnectDeps
+from core.services.connecting.connect_types import decrypt_token
+from core.services.realtime.event_importer import SyncImporter
+from core.services.connecting.meta_login import MetaLogin
+from core.services.bulk_import.scan import request_scan
 from core.token_vault import TokenVault
 from tests.factories import connect_store, make_ops, make_store
 from tests.fixtures.webhook_server import FB_SECRET, IG_SECRET, WEBHOOK_PATH

@@ -34,9 +34,9 @@ from sqlalchemy import func, select, text
 
 from core.clock import SystemClock
 from core.models import InstagramSyncHistory, InstagramWebhookEvent, ProductDraft
-from core.services.connect import ConnectDeps
-from core.services.meta_login import MetaLogin
-from core.services.scan import request_scan
+from core.services.connecting.connect import ConnectDeps
+from core.services.connecting.meta_login import MetaLogin
+from core.services.bulk_import.scan import request_scan
 from core.token_vault import TokenVault
 from tests.factories import connect_store, make_store
 from tests.fixtures.webhook_server import FB_SECRET, IG_SECRET, WEBHOOK_PATH

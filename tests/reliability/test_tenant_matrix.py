@@ -25,10 +25,10 @@ from core.models import (
     SyncConflict,
 )
 from core.services.analytics.scope import Period
-from core.services.approval import approve_draft
-from core.services.connect import start_connect
-from core.services.connect_types import ConnectFailed
-from core.services.drafts import DraftFilter
+from core.services.review.approval import approve_draft
+from core.services.connecting.connect import start_connect
+from core.services.connecting.connect_types import ConnectFailed
+from core.services.review.drafts import DraftFilter
 from tests.factories import make_draft, make_ops, make_seller, make_store
 from tests.integration.connect.conftest import deps_for
 from tests.reliability.report import Table
@@ -98,56 +98,56 @@ def _cases(b: dict, store_b, seller_a, deps, b_state_token: str) -> dict:
     return {
         "analytics.report.analytics_report": (lambda ss: ss(period=period, store_id=s), never),
         "analytics.scope.resolve_scope": (lambda ss: ss(store_id=s), never),
-        "approval.approve_draft": (lambda ss: ss(draft_id=b["draft"]), never),
-        "approval.batch_approve": (lambda ss: ss(draft_ids=[b["draft"]]), lambda r: not r.approved),
-        "approval.get_product": (lambda ss: ss(product_id=b["product"]), never),
-        "approval.products_for_drafts": (lambda ss: ss(store_id=s, draft_ids=[b["auto"]]), empty),
-        "approval.undo_auto_approve": (lambda ss: ss(draft_id=b["auto"]), never),
-        "approval.update_review_settings": (
+        "review.approval.approve_draft": (lambda ss: ss(draft_id=b["draft"]), never),
+        "review.approval.batch_approve": (lambda ss: ss(draft_ids=[b["draft"]]), lambda r: not r.approved),
+        "review.approval.get_product": (lambda ss: ss(product_id=b["product"]), never),
+        "review.approval.products_for_drafts": (lambda ss: ss(store_id=s, draft_ids=[b["auto"]]), empty),
+        "review.approval.undo_auto_approve": (lambda ss: ss(draft_id=b["auto"]), never),
+        "review.approval.update_review_settings": (
             lambda ss: ss(store_id=s, product_status="active", auto_approve=True, auto_approve_threshold=0.9), never),
-        "change_log.list_changes": (lambda ss: ss(store_id=s), never),
-        "conflicts.count_open_conflicts": (lambda ss: ss(store_id=s), never),
-        "conflicts.get_conflict": (lambda ss: ss(conflict_id=b["conflict"]), never),
-        "conflicts.history_choices": (lambda ss: ss(store_id=s), never),
-        "conflicts.list_conflicts": (lambda ss: ss(store_id=s), never),
-        "conflicts.list_sync_history": (lambda ss: ss(store_id=s), never),
-        "conflicts.resolve_conflict": (lambda ss: ss(conflict_id=b["conflict"], choices={"price": "vendly"}), never),
-        "connect.choose_page": (lambda ss: ss(deps=deps, store_id=s, ig_user_id="17841400000000b"), never),
-        "connect.finish_connect": (lambda ss: ss(deps=deps, code="c0de", state=b_state_token), never),
-        "connect.pending_page_choice": (lambda ss: ss(deps=deps, store_id=s), never),
-        "connect.start_connect": (lambda ss: ss(deps=deps, store_id=s, login_flow="instagram"), never),
-        "connection_lifecycle.connection_for_store": (lambda ss: ss(store_id=s), never),
-        "connection_lifecycle.connection_status": (lambda ss: ss(store_id=s), never),
-        "connection_lifecycle.disconnect": (lambda ss: ss(deps=deps, store_id=s), never),
-        "connection_lifecycle.list_connections": (lambda ss: ss(), lambda r: all(c.store_id != s for c in r)),
-        "connection_lifecycle.recent_connect_failure": (lambda ss: ss(store_id=s), never),
-        "connection_lifecycle.refresh_token": (lambda ss: ss(deps=deps, store_id=s, force=True), never),
-        "connection_lifecycle.rotate_token_keys": (lambda ss: ss(vault=deps.vault), never),
-        "connection_lifecycle.validate_connection": (lambda ss: ss(deps=deps, store_id=s), never),
-        "drafts.draft_for": (lambda ss: ss(draft_id=b["draft"]), never),
-        "drafts.edit_draft": (lambda ss: ss(draft_id=b["draft"], changes={"name": "Hijacked"}), never),
-        "drafts.get_draft": (lambda ss: ss(draft_id=b["draft"]), never),
-        "drafts.list_drafts": (lambda ss: ss(store_id=s), never),
-        "drafts.matching_draft_ids": (lambda ss: ss(store_id=s, draft_filter=DraftFilter()), never),
-        "drafts.reject_draft": (lambda ss: ss(draft_id=b["draft"], reason="not_a_product"), never),
-        "notifications.list_notifications": (lambda ss: ss(store_id=s), never),
-        "notifications.mark_read": (lambda ss: ss(store_id=s, notification_ids=[b["notification"]]), never),
-        "notifications.unread_count": (lambda ss: ss(store_id=s), never),
-        "products.update_product": (lambda ss: ss(product_id=b["product"], changes={"name": "Hijacked"}), never),
-        "polling_view.polling_state": (lambda ss: ss(), never),
-        "scan.current_scan": (lambda ss: ss(store_id=s), never),
-        "scan.get_scan": (lambda ss: ss(scan_id=b["scan"]), never),
-        "scan.recent_scans": (lambda ss: ss(store_id=s), never),
-        "scan.request_scan": (lambda ss: ss(store_id=s), never),
-        "stores.create_seller_store": (lambda ss: ss(business_name="Seller A's second shop"), never),
-        "stores.get_store": (lambda ss: ss(store_id=s), never),
-        "stores.list_stores": (lambda ss: ss(), lambda r: all(x.id != s for x in r)),
-        "stores.update_store_settings": (lambda ss: ss(store_id=s, changes={"auto_approve": True}), never),
-        "sync_settings.update_edit_sync_settings": (
+        "edit_sync.change_log.list_changes": (lambda ss: ss(store_id=s), never),
+        "edit_sync.conflicts.count_open_conflicts": (lambda ss: ss(store_id=s), never),
+        "edit_sync.conflicts.get_conflict": (lambda ss: ss(conflict_id=b["conflict"]), never),
+        "edit_sync.conflicts.history_choices": (lambda ss: ss(store_id=s), never),
+        "edit_sync.conflicts.list_conflicts": (lambda ss: ss(store_id=s), never),
+        "edit_sync.conflicts.list_sync_history": (lambda ss: ss(store_id=s), never),
+        "edit_sync.conflicts.resolve_conflict": (lambda ss: ss(conflict_id=b["conflict"], choices={"price": "vendly"}), never),
+        "connecting.connect.choose_page": (lambda ss: ss(deps=deps, store_id=s, ig_user_id="17841400000000b"), never),
+        "connecting.connect.finish_connect": (lambda ss: ss(deps=deps, code="c0de", state=b_state_token), never),
+        "connecting.connect.pending_page_choice": (lambda ss: ss(deps=deps, store_id=s), never),
+        "connecting.connect.start_connect": (lambda ss: ss(deps=deps, store_id=s, login_flow="instagram"), never),
+        "connecting.connection_lifecycle.connection_for_store": (lambda ss: ss(store_id=s), never),
+        "connecting.connection_lifecycle.connection_status": (lambda ss: ss(store_id=s), never),
+        "connecting.connection_lifecycle.disconnect": (lambda ss: ss(deps=deps, store_id=s), never),
+        "connecting.connection_lifecycle.list_connections": (lambda ss: ss(), lambda r: all(c.store_id != s for c in r)),
+        "connecting.connection_lifecycle.recent_connect_failure": (lambda ss: ss(store_id=s), never),
+        "connecting.connection_lifecycle.refresh_token": (lambda ss: ss(deps=deps, store_id=s, force=True), never),
+        "connecting.connection_lifecycle.rotate_token_keys": (lambda ss: ss(vault=deps.vault), never),
+        "connecting.connection_lifecycle.validate_connection": (lambda ss: ss(deps=deps, store_id=s), never),
+        "review.drafts.draft_for": (lambda ss: ss(draft_id=b["draft"]), never),
+        "review.drafts.edit_draft": (lambda ss: ss(draft_id=b["draft"], changes={"name": "Hijacked"}), never),
+        "review.drafts.get_draft": (lambda ss: ss(draft_id=b["draft"]), never),
+        "review.drafts.list_drafts": (lambda ss: ss(store_id=s), never),
+        "review.drafts.matching_draft_ids": (lambda ss: ss(store_id=s, draft_filter=DraftFilter()), never),
+        "review.drafts.reject_draft": (lambda ss: ss(draft_id=b["draft"], reason="not_a_product"), never),
+        "review.notifications.list_notifications": (lambda ss: ss(store_id=s), never),
+        "review.notifications.mark_read": (lambda ss: ss(store_id=s, notification_ids=[b["notification"]]), never),
+        "review.notifications.unread_count": (lambda ss: ss(store_id=s), never),
+        "review.products.update_product": (lambda ss: ss(product_id=b["product"], changes={"name": "Hijacked"}), never),
+        "realtime.polling_view.polling_state": (lambda ss: ss(), never),
+        "bulk_import.scan.current_scan": (lambda ss: ss(store_id=s), never),
+        "bulk_import.scan.get_scan": (lambda ss: ss(scan_id=b["scan"]), never),
+        "bulk_import.scan.recent_scans": (lambda ss: ss(store_id=s), never),
+        "bulk_import.scan.request_scan": (lambda ss: ss(store_id=s), never),
+        "people.stores.create_seller_store": (lambda ss: ss(business_name="Seller A's second shop"), never),
+        "people.stores.get_store": (lambda ss: ss(store_id=s), never),
+        "people.stores.list_stores": (lambda ss: ss(), lambda r: all(x.id != s for x in r)),
+        "people.stores.update_store_settings": (lambda ss: ss(store_id=s, changes={"auto_approve": True}), never),
+        "edit_sync.sync_settings.update_edit_sync_settings": (
             lambda ss: ss(store_id=s, auto_apply_untouched=True, on_delete="hide"), never),
-        "webhook_events.list_events": (lambda ss: ss(), never),
-        "webhook_events.retry_event": (lambda ss: ss(event_id=b["event"]), never),
-        "webhooks.ingest_delivery": (
+        "realtime.webhook_events.list_events": (lambda ss: ss(), never),
+        "realtime.webhook_events.retry_event": (lambda ss: ss(event_id=b["event"]), never),
+        "realtime.webhooks.ingest_delivery": (
             lambda ss: ss(body=b"{}", signature_header=None, secrets={"facebook": "x"}), never),
     }
 

@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.models import InstagramSyncHistory, ProductDraft
-from core.services.scan import request_scan
+from core.services.bulk_import.scan import request_scan
 from tests.integration.scan.conftest import TEST_KEY, build_world
 from tests.reliability.report import Table
 

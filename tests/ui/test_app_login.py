@@ -53,7 +53,7 @@ def test_logout_returns_tologged_in_app(app_db, session):
 
 
 def test_resume_ticket_from_the_oauth_callback_logs_the_person_back_in_once(app_db, session):
-    from core.services.users import issue_login_handoff
+    from core.services.people.users import issue_login_handoff
 
     store = make_store(session, "Seller A")
     seller = make_seller(session, store, "a@shop.test", "seller-pass-1")

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from core.db import make_engine
 from core.models import ProductDraft
-from core.services.products import update_product
-from core.services.users import authenticate
+from core.services.review.products import update_product
+from core.services.people.users import authenticate
 
 from tests.fixtures.browser_steps import (
     dialog_href,

@@ -9,8 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from core.clock import utcnow
 from core.models import Product, ProductDraft
-from core.services.approval import maybe_auto_approve, update_review_settings
-from core.services.notifications import notify_new_draft
+from core.services.review.approval import maybe_auto_approve, update_review_settings
+from core.services.review.notifications import notify_new_draft
 from tests.factories import make_draft, make_seller, make_store
 from tests.fixtures.app_test import logged_in_app
 

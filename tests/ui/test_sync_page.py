@@ -13,9 +13,9 @@ from core.extraction.engine import build_extractor
 from core.instagram import MediaItem
 from core.models import InstagramSyncHistory, Product, Store
 from core.security import SYSTEM
-from core.services.approval import approve_draft
-from core.services.products import update_product
-from core.services.sync import reconcile_media
+from core.services.review.approval import approve_draft
+from core.services.review.products import update_product
+from core.services.edit_sync.reconcile import reconcile_media
 from tests.factories import make_draft, make_seller, make_store
 from tests.fixtures.app_test import new_app
 

@@ -3,7 +3,7 @@
 import pytest
 
 from core.errors import NotFound, PermissionDenied
-from core.services.stores import get_store, list_stores, update_store_settings
+from core.services.people.stores import get_store, list_stores, update_store_settings
 from tests.factories import make_ops, make_seller, make_store
 
 

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import text
 
 from core.errors import AuthenticationFailed, ValidationFailed
-from core.services.users import LOGIN_FAILED, authenticate, create_user, set_active
+from core.services.people.users import LOGIN_FAILED, authenticate, create_user, set_active
 from tests.factories import make_seller, make_store
 
 

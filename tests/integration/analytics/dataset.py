@@ -18,8 +18,8 @@ from core.models import (
     Product,
     ProductDraft,
 )
-from core.services.ai_usage import record_ai_call
-from core.services.api_budget import record_budget_snapshot
+from core.services.usage.ai_usage import record_ai_call
+from core.services.usage.api_budget import record_budget_snapshot
 from tests.factories import make_store
 
 NOW = datetime(2026, 3, 8, 12, 0, tzinfo=timezone.utc)

@@ -7,8 +7,8 @@ from cryptography.fernet import Fernet
 
 from core.clock import FrozenClock
 from core.config import Settings
-from core.services.connect import ConnectDeps
-from core.services.meta_login import MetaLogin
+from core.services.connecting.connect import ConnectDeps
+from core.services.connecting.meta_login import MetaLogin
 from core.token_vault import TokenVault
 from tests.factories import make_ops, make_seller, make_store
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from core.errors import NotFound, PermissionDenied
 from core.models import InstagramConnection, InstagramSyncHistory, SellerProfile, Store
-from core.services.connect import (
+from core.services.connecting.connect import (
     ConnectFailed,
     choose_page,
     connection_status,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.models import Base, InstagramConnection
 from core.security import SYSTEM
-from core.services.connect import (
+from core.services.connecting.connect import (
     ConnectFailed,
     connections_due_for_refresh,
     disconnect,

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from cli.demo_seed import sandbox_settings, seed_demo_sellers
 from core.config import Settings
 from core.models import InstagramConnection, InstagramSyncHistory
-from core.services.users import authenticate
+from core.services.people.users import authenticate
 
 
 def test_every_sandbox_account_gets_a_connected_store_a_login_and_a_first_scan(sandbox, session, database_url):

@@ -5,8 +5,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from core.errors import AuthenticationFailed
-from core.services.connect import start_connect
-from core.services.users import issue_login_handoff, redeem_login_handoff
+from core.services.connecting.connect import start_connect
+from core.services.people.users import issue_login_handoff, redeem_login_handoff
 from tests.integration.connect.conftest import deps_for
 from webhook_server import create_app
 

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from core.errors import PermissionDenied, ValidationFailed
 from core.models import InstagramConnection, InstagramSyncHistory, OAuthState
-from core.services.connect import ConnectFailed, finish_connect, start_connect
-from core.services.connect_rules import hash_state
+from core.services.connecting.connect import ConnectFailed, finish_connect, start_connect
+from core.services.connecting.connect_rules import hash_state
 from tests.integration.connect.conftest import CALLBACK, deps_for
 
 
@@ -95,7 +95,7 @@ def test_another_actor_cannot_finish_a_state(session, shop):
 
 
 def test_a_deactivated_starter_cannot_finish(session, shop):
-    from core.services.users import set_active
+    from core.services.people.users import set_active
 
     deps = deps_for()
     state = _state_of(start_connect(session, deps, shop["seller_a"], shop["a"].id, "facebook"))

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from core.clock import FrozenClock, utcnow
 from core.errors import NotFound, ValidationFailed
 from core.models import Notification, Product, ProductDraft
-from core.services.approval import (
+from core.services.review.approval import (
     approve_draft,
     batch_approve,
     maybe_auto_approve,
@@ -17,7 +17,7 @@ from core.services.approval import (
     undo_auto_approve,
     update_review_settings,
 )
-from core.services.drafts import edit_draft, reject_draft
+from core.services.review.drafts import edit_draft, reject_draft
 from tests.factories import make_draft
 
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from core.clock import FrozenClock, utcnow
 from core.errors import ValidationFailed
 from core.models import Notification, Product, ProductDraft
-from core.services.approval import approve_draft, batch_approve
-from core.services.expiry import expire_drafts, send_expiry_reminders
+from core.services.review.approval import approve_draft, batch_approve
+from core.services.review.expiry import expire_drafts, send_expiry_reminders
 from tests.factories import make_draft
 
 RACERS = 4

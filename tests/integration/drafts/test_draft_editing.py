@@ -4,7 +4,7 @@ import pytest
 
 from core.errors import NotFound, ValidationFailed
 from core.models import ProductDraft
-from core.services.drafts import edit_draft, get_draft, reject_draft
+from core.services.review.drafts import edit_draft, get_draft, reject_draft
 from tests.factories import make_draft
 
 

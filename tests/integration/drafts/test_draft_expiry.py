@@ -8,8 +8,8 @@ from sqlalchemy import select
 from core.clock import FrozenClock, utcnow
 from core.errors import PermissionDenied
 from core.models import Notification, ProductDraft
-from core.services.expiry import expire_drafts, send_expiry_reminders
-from core.services.notifications import list_notifications, mark_read, notify_scan_finished, unread_count
+from core.services.review.expiry import expire_drafts, send_expiry_reminders
+from core.services.review.notifications import list_notifications, mark_read, notify_scan_finished, unread_count
 from tests.factories import make_draft
 
 
@@ -27,7 +27,7 @@ def test_expire_marks_only_overdue_pending_drafts_once(session, shop):
 
 
 def test_expire_works_through_many_chunks(session, shop):
-    from core.services import expiry
+    from core.services.review import expiry
 
     past = utcnow() - timedelta(hours=1)
     for _ in range(expiry.CHUNK + 3):

@@ -6,7 +6,7 @@ import pytest
 
 from core.clock import FrozenClock, utcnow
 from core.errors import PermissionDenied, ValidationFailed
-from core.services.drafts import DraftFilter, list_drafts, matching_draft_ids
+from core.services.review.drafts import DraftFilter, list_drafts, matching_draft_ids
 from tests.factories import make_draft
 
 

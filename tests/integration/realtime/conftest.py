@@ -17,8 +17,8 @@ from werkzeug.serving import make_server
 
 from core.clock import SystemClock
 from core.models import InstagramConnection, InstagramSyncHistory, InstagramWebhookEvent, ProductDraft
-from core.services.event_importer import SyncImporter
-from core.services.poll_jobs import poll_due_connections
+from core.services.realtime.event_importer import SyncImporter
+from core.services.realtime.poll_jobs import poll_due_connections
 from core.worker import WorkerDeps, process_webhook_events
 from tests.fixtures.webhook_server import FB_SECRET, IG_SECRET, WEBHOOK_PATH, sidecar_config
 from tests.integration.scan.conftest import ScanWorld, build_world

@@ -8,7 +8,7 @@ import time
 from sqlalchemy import update
 
 from core.models import InstagramConnection, InstagramWebhookEvent
-from core.services.webhook_events import handle_claimed_event  # noqa: F401  (the job under test)
+from core.services.realtime.webhook_events import handle_claimed_event  # noqa: F401  (the job under test)
 
 
 def wait_for_events(world, count: int, seconds: float = 10.0) -> list[InstagramWebhookEvent]:

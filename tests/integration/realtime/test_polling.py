@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from core.models import ApiBudgetSnapshot, InstagramConnection, Notification
-from core.services.poll_jobs import claim_due_connections
+from core.services.realtime.poll_jobs import claim_due_connections
 
 
 def test_a_published_post_becomes_a_draft_by_polling_alone(realtime):
@@ -56,7 +56,7 @@ def test_idle_accounts_are_polled_less_often_up_to_the_maximum(realtime):
 
 
 def test_a_webhook_hint_pulls_the_next_poll_forward(realtime):
-    from core.services.poll_jobs import note_webhook_hint
+    from core.services.realtime.poll_jobs import note_webhook_hint
 
     realtime.poll()
     connection = realtime.connection

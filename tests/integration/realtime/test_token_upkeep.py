@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from core.models import InstagramConnection, Notification
-from core.services.connect_types import ConnectDeps, decrypt_token
-from core.services.token_upkeep import keep_tokens_fresh
+from core.services.connecting.connect_types import ConnectDeps, decrypt_token
+from core.services.connecting.token_upkeep import keep_tokens_fresh
 
 
 def upkeep(world):

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from core.services.poll_jobs import poll_due_connections
+from core.services.realtime.poll_jobs import poll_due_connections
 from core.worker import process_webhook_events
 from tests.integration.realtime.conftest import worker_for
 from tests.integration.realtime.test_event_pipeline import wait_for_events

@@ -17,10 +17,10 @@ from core.extraction.engine import build_extractor
 from core.instagram import BudgetTracker, RetryPolicy
 from core.media import MediaStore
 from core.models import InstagramSyncHistory, ProductDraft
-from core.services.connect import ConnectDeps
-from core.services.meta_login import MetaLogin
-from core.services.import_deps import ImportDeps
-from core.services.scan_runner import run_queued_scans
+from core.services.connecting.connect import ConnectDeps
+from core.services.connecting.meta_login import MetaLogin
+from core.services.bulk_import.import_deps import ImportDeps
+from core.services.bulk_import.scan_runner import run_queued_scans
 from core.token_vault import TokenVault
 from tests.factories import connect_store, make_ops, make_store
 

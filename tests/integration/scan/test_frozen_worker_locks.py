@@ -18,7 +18,7 @@ from sqlalchemy.orm import sessionmaker
 
 from core.db import end_idle_transactions_after
 from core.models import Store
-from core.services.scan import request_scan
+from core.services.bulk_import.scan import request_scan
 from tests.factories import make_store
 from tests.integration.scan.conftest import build_world
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import NotFound, ValidationFailed
 from core.models import InstagramSyncHistory
-from core.services.scan import current_scan, get_scan, recent_scans, request_scan
+from core.services.bulk_import.scan import current_scan, get_scan, recent_scans, request_scan
 from tests.factories import make_seller, make_store
 
 

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 from core.instagram import GraphClient
 from core.media import MediaStore
 from core.models import InstagramConnection
-from core.services.importing import ImportTarget, import_media
-from core.services.scan import request_scan
+from core.services.bulk_import.importing import ImportTarget, import_media
+from core.services.bulk_import.scan import request_scan
 from core.token_vault import TokenVault
 from tests.integration.scan.conftest import QUICK_RETRY, build_world
 from tests.unit.media.images import jpeg, png_claiming

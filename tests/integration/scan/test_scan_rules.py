@@ -8,9 +8,9 @@ import pytest
 
 from core.errors import ValidationFailed
 from core.instagram import MediaItem
-from core.services.importing import image_urls, source_fingerprint
+from core.services.bulk_import.importing import image_urls, source_fingerprint
 from core.instagram.parsing import MediaChild
-from core.services.scan import ScanOptions, oldest_wanted, parse_scan_options, seconds_left, skip_reason
+from core.services.bulk_import.scan import ScanOptions, oldest_wanted, parse_scan_options, seconds_left, skip_reason
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.models import InstagramSyncHistory, ProductDraft
-from core.services.scan import request_scan
+from core.services.bulk_import.scan import request_scan
 from tests.integration.scan.conftest import TEST_KEY, build_world
 
 ROOT = Path(__file__).resolve().parents[3]

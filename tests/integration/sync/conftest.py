@@ -12,11 +12,11 @@ from sqlalchemy import select
 from core.clock import SystemClock
 from core.instagram import BudgetTracker, GraphClient
 from core.models import InstagramSyncHistory, Product, ProductDraft, SyncConflict
-from core.services.approval import approve_draft
-from core.services.connect_types import decrypt_token
-from core.services.polling import poll_connection
-from core.services.sync import mark_media_deleted, reconcile_media
-from core.services.sync_settings import update_edit_sync_settings
+from core.services.review.approval import approve_draft
+from core.services.connecting.connect_types import decrypt_token
+from core.services.realtime.polling import poll_connection
+from core.services.edit_sync.reconcile import mark_media_deleted, reconcile_media
+from core.services.edit_sync.sync_settings import update_edit_sync_settings
 from tests.integration.scan.conftest import QUICK_RETRY, ScanWorld, build_world
 
 CAPTION = "Blue Denim Jacket, soft and warm. Ksh 2,500 #denim #jacket"

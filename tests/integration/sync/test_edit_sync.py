@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from core.errors import NotFound, PermissionDenied, ValidationFailed
 from core.models import InstagramSyncHistory, Notification, ProductChange
-from core.services.change_log import list_changes
-from core.services.conflicts import get_conflict, list_conflicts, resolve_conflict
-from core.services.draft_rules import effective_values
-from core.services.drafts import edit_draft
-from core.services.products import update_product
+from core.services.edit_sync.change_log import list_changes
+from core.services.edit_sync.conflicts import get_conflict, list_conflicts, resolve_conflict
+from core.services.review.draft_rules import effective_values
+from core.services.review.drafts import edit_draft
+from core.services.review.products import update_product
 from tests.factories import make_seller, make_store
 
 EDITED = "Blue Denim Jacket, soft and warm. Now Ksh 2,000 (was 2,500) #denim #jacket"
@@ -204,7 +204,7 @@ def test_a_failing_post_is_kept_on_the_run_and_retried(world):
         def extract(self, *args, **kwargs):
             raise RuntimeError("AI is down")
 
-    from core.services.sync import reconcile_media
+    from core.services.edit_sync.reconcile import reconcile_media
 
     item = world.client.get_media(draft.ig_media_id)
     outcome = reconcile_media(world.session, world.connection, item, Broken(), world.clock, run)

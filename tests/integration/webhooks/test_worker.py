@@ -19,7 +19,7 @@ from core.clock import FrozenClock
 from core.ids import new_id
 from core.models import InstagramConnection, InstagramWebhookEvent, ProductDraft, Store
 from core.security import SYSTEM
-from core.services.webhook_events import EventOutcome, PermanentEventError, retry_event
+from core.services.realtime.webhook_events import EventOutcome, PermanentEventError, retry_event
 from core.worker import WorkerDeps, process_webhook_events, reap_expired_leases, run_once
 from tests.factories import make_store
 
@@ -200,7 +200,7 @@ def test_worker_once_from_the_command_line(database_url, engine, session):
 
 def test_the_ops_list_shows_events_to_ops_only(session, engine):
     from core.errors import PermissionDenied
-    from core.services.webhook_events import list_events
+    from core.services.realtime.webhook_events import list_events
     from tests.factories import make_seller
 
     connection = connect(session)

@@ -25,7 +25,7 @@ def _lines(stream):
 
 
 def test_line_has_the_seed_shape(log_stream):
-    logging.getLogger("core.services.scan").info(
+    logging.getLogger("core.services.bulk_import.scan").info(
         "scan finished", extra={"operation": "scan", "store_id": "sto_1", "duration_ms": 5120,
                                 "metrics": {"posts": 120, "drafts": 98}},
     )

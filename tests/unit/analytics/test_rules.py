@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from core.errors import ValidationFailed
-from core.services.ai_usage import estimate_cost
+from core.services.usage.ai_usage import estimate_cost
 from core.services.analytics import Period, evaluate_alerts
 from core.services.analytics.text import format_duration, format_kpi, rows_to_csv
 

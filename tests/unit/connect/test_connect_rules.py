@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta, timezone
 
 from core.instagram import InvalidRequest, PermissionMissing, RateLimited, TokenInvalid, TransientError
-from core.services.connect_rules import (
+from core.services.connecting.connect_rules import (
     FAILURE_MESSAGES,
     UNKNOWN_FAILURE,
     data_access_closing,

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from core.errors import ValidationFailed
-from core.services.draft_rules import (
+from core.services.review.draft_rules import (
     approvable_values,
     clean_changes,
     clean_rejection,

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from core.services.poll_schedule import (
+from core.services.realtime.poll_schedule import (
     PollPolicy,
     budget_floor_interval,
     current_window,

@@ -6,8 +6,8 @@ import pytest
 
 from core.errors import ValidationFailed
 from core.instagram.parsing import MediaChild, MediaItem
-from core.services.importing import source_fingerprint
-from core.services.sync_rules import (
+from core.services.bulk_import.importing import source_fingerprint
+from core.services.edit_sync.sync_rules import (
     chosen_values,
     describe_changes,
     field_diff,
@@ -124,7 +124,7 @@ def test_listing_values_fill_missing_fields():
 
 
 def test_typed_edits_round_trip():
-    from core.services.sync_rules import edit_text, parse_edit_text
+    from core.services.edit_sync.sync_rules import edit_text, parse_edit_text
 
     assert parse_edit_text("variants", "size=M, color = red") == [
         {"option": "size", "value": "M"}, {"option": "color", "value": "red"}]

@@ -33,7 +33,7 @@ def test_verify_token():
 
 
 def test_secret_looking_values_are_masked_for_the_ops_page():
-    from core.services.webhook_events import mask_secrets
+    from core.services.realtime.webhook_events import mask_secrets
 
     masked = mask_secrets({"value": {"access_token": "EAAB", "text": "hi", "items": [{"appsecret_proof": "x"}]},
                            "Authorization": "Bearer y"})

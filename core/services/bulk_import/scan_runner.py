@@ -1,0 +1,107 @@
+"""Running a bulk import in the worker: claim, list, import in batches, finish.
+
+A worker claims a queued scan through `core.jobs` (`FOR UPDATE SKIP LOCKED` on
+PostgreSQL) and holds a lease on it. A heartbeat thread renews the lease while
+the scan waits on Meta or the AI, and every batch commits its drafts together
+with the progress figures under the lease's fence, so a worker that lost its
+lease cannot write. A killed worker's lease runs out, the reaper puts the scan
+back in the queue, and the next worker lists the posts again: posts it already
+drafted count as its own, nothing is imported twice (`ig_media_id` is unique).
+A frozen worker's open transaction is ended by the database once idle for the
+lease, so its row locks never stall the worker that takes over.
+
+Graph calls: one per page of 100 posts (carousels come expanded), plus one
+`get_media` for a post whose CDN address expired. Throttling that outlasts the
+client's own short wait pauses the scan (lease kept) and resumes the listing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.orm import Session
+
+from core import jobs
+from core.db import end_idle_transactions_after
+from core.models import InstagramSyncHistory
+from core.services.bulk_import.import_deps import ImportDeps, import_deps_for_worker
+from core.services.bulk_import.scan import SYNC_TYPE
+from core.services.bulk_import.scan_run import ScanRun
+
+log = logging.getLogger("catalog_sync.scan")
+
+# --- the worker's entry points ------------------------------------------------------------------
+
+
+def run_queued_scans(deps: ImportDeps, owner: str, *, limit: int = 1) -> list[str]:
+    """The worker job: return dead workers' scans to the queue, claim some, run them."""
+    with deps.session_factory() as session:
+        jobs.reap_expired(session, jobs.SYNC_RUNS, clock=deps.clock)
+        leases = jobs.claim(
+            session, jobs.SYNC_RUNS, owner, limit=limit, lease_seconds=deps.scan_lease_seconds, clock=deps.clock
+        )
+    return [run_claimed_scan(deps, lease) for lease in leases]
+
+
+def claim_scan(deps: ImportDeps, scan_id: str, owner: str) -> jobs.Lease | None:
+    """Claim one particular queued scan (the CLI's foreground run); None if someone has it."""
+    now = deps.clock.now()
+    expires = now + timedelta(seconds=deps.scan_lease_seconds)
+    with deps.session_factory() as session:
+        row = session.execute(
+            update(InstagramSyncHistory)
+            .where(InstagramSyncHistory.id == scan_id, InstagramSyncHistory.status == "queued")
+            .values(
+                status="running",
+                lease_owner=owner,
+                lease_expires_at=expires,
+                attempts=InstagramSyncHistory.attempts + 1,
+                started_at=func.coalesce(InstagramSyncHistory.started_at, now),
+            )
+            .returning(InstagramSyncHistory.attempts)
+            .execution_options(synchronize_session=False)
+        ).first()
+        session.commit()
+    return jobs.Lease(scan_id, owner, row[0], expires) if row else None
+
+
+def run_claimed_scan(deps: ImportDeps, lease: jobs.Lease) -> str:
+    """Run a scan this worker holds; returns its final status (or `lease_lost`)."""
+    keeper = jobs.LeaseKeeper(lambda: _lease_bound_session(deps), jobs.SYNC_RUNS, lease,
+                              lease_seconds=deps.scan_lease_seconds, clock=deps.clock)
+    keeper.start()
+    session = _lease_bound_session(deps)
+    try:
+        scan = session.get(InstagramSyncHistory, lease.row_id)
+        if scan is None or scan.sync_type != SYNC_TYPE:
+            jobs.fail(session, jobs.SYNC_RUNS, lease, f"no handler for sync type {getattr(scan, 'sync_type', None)!r}",
+                      retryable=False, clock=deps.clock)
+            return "failed"
+        return ScanRun(session, scan, lease, deps, keeper).execute()
+    except jobs.LeaseLost:
+        log.warning("scan %s: lease lost; another worker has it now", lease.row_id)
+        return "lease_lost"
+    finally:
+        keeper.stop()
+        session.close()
+
+
+def _lease_bound_session(deps: ImportDeps) -> Session:
+    """A session whose idle transactions the database ends when the lease would run out."""
+    return end_idle_transactions_after(deps.session_factory(), deps.scan_lease_seconds)
+
+
+# --- wiring into the worker process -------------------------------------------------------------
+
+
+def run_scans_job(worker: Any) -> int:
+    """The worker job (`core.worker.JOBS`): run queued bulk imports one at a time."""
+    ran = 0
+    while not worker.stopping.is_set():
+        if not run_queued_scans(import_deps_for_worker(worker), worker.worker_id):
+            return ran
+        ran += 1
+    return ran

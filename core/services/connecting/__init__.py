@@ -1,0 +1,1 @@
+"""Connecting a store's Instagram account: OAuth, tokens, their upkeep."""

@@ -1,0 +1,1 @@
+"""Who logs in and the stores they act for."""

@@ -1,0 +1,1 @@
+"""Following an account after the scan: webhooks, the event job and polling."""

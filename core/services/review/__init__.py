@@ -1,0 +1,1 @@
+"""Reviewing drafts: the grid, edits, approval, expiry, notifications, products."""

@@ -1,0 +1,1 @@
+"""Usage records: AI calls and Graph API budget readings."""
