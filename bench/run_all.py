@@ -106,10 +106,11 @@ SCRIPTS: dict[str, Script] = {
         Figure("7", "Batch approve 100 drafts", "< 2 s",
                r"batch approve \d+ drafts\s+" + NUMBER + " s", lambda v: v < 2, "s"),
     ]),
-    "bench_webhook_ingest.py": Script(["--rate", "500", "--seconds", "60"], ["--rate", "300", "--seconds", "10"],
+    # Offered above the target: a generator paced at exactly 500/s can only measure just under it.
+    "bench_webhook_ingest.py": Script(["--rate", "550", "--seconds", "60"], ["--rate", "300", "--seconds", "10"],
                                       figures=[
         Figure("8", "Webhook ingest throughput (gunicorn + PostgreSQL), answered 200", ">= 500 req/s for 60 s",
-               r"throughput\s+" + NUMBER + " req/s", at_least(490), "req/s"),
+               r"throughput\s+" + NUMBER + " req/s", at_least(500), "req/s"),
         Figure("8", "Webhook ingest latency p99 (from due time)", "< 50 ms",
                r"latency from due .*?p99 " + NUMBER + " ms", lambda v: v < 50, "ms"),
         Figure("8", "Webhook ingest: deliveries lost", "0", r"lost " + NUMBER, at_most(0)),

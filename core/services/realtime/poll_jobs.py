@@ -163,7 +163,8 @@ def _wait(session: Session, connection: InstagramConnection, decision: PollDecis
     return PollResult(connection.id, "waiting", decision.wait_until)
 
 
-def _unreadable_token(session: Session, connection: InstagramConnection, problem: Exception, deps: ImportDeps) -> PollResult:
+def _unreadable_token(session: Session, connection: InstagramConnection, problem: Exception,
+                      deps: ImportDeps) -> PollResult:
     connection.status, connection.status_reason = "error", f"The stored token cannot be read ({problem}). Reconnect."
     connection.status_changed_at = deps.clock.now()
     connection.poll_claimed_until = None
@@ -233,7 +234,8 @@ def _release(session: Session, connection_id: str) -> None:
     session.commit()
 
 
-def _budget_snapshot(session: Session, budget: BudgetTracker, connection: InstagramConnection, deps: ImportDeps) -> None:
+def _budget_snapshot(session: Session, budget: BudgetTracker, connection: InstagramConnection,
+                     deps: ImportDeps) -> None:
     try:
         with session.begin_nested():
             record_budget_snapshot(session, budget, ig_user_id=connection.ig_user_id, store_id=connection.store_id,
