@@ -57,7 +57,9 @@ class seconds_between(FunctionElement):
 @compiles(seconds_between, "postgresql")
 def _seconds_pg(element, compiler, **kw):
     end, start = list(element.clauses)
-    return f"EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)}))"
+    # date_part is double precision; EXTRACT is numeric since PostgreSQL 14, far slower to sort
+    # for the percentiles over a year of drafts.
+    return f"date_part('epoch', {compiler.process(end, **kw)} - {compiler.process(start, **kw)})"
 
 
 @compiles(seconds_between)
