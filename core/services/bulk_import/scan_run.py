@@ -98,7 +98,7 @@ class ScanRun:
             options = parse_scan_options(self.scan.options)
             self.connection, self.client = self._connect()
             self.calls_at_start = self.budget.total_calls(self.connection.ig_user_id)
-            self._target()
+            self._target()  # read once now: no batch then reads while it waits on Meta or the AI
             self._end_reads()
             items = self._list_posts(options)
             self._import(items)
