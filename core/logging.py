@@ -133,6 +133,9 @@ def configure_logging(service_name: str, level: int | str = logging.INFO, stream
     # Libraries that log request URLs (which can carry tokens) stay at WARNING.
     for noisy in ("urllib3", "httpx", "httpcore", "openai", "google_genai"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # APScheduler logs two INFO lines per job run (several a second), which buried the
+    # `make run` banner; a job's failure is logged by core.worker.run_job, missed runs still warn.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     return handler
 
 

@@ -87,3 +87,10 @@ def test_configure_twice_keeps_one_handler(log_stream):
     logging.getLogger("x").info("once")
     assert log_stream.getvalue() == "" and len(_lines(stream)) == 1
     logging.getLogger().removeHandler(handler)
+
+
+def test_scheduler_chatter_is_left_out_but_its_warnings_are_kept(log_stream):
+    scheduler_log = logging.getLogger("apscheduler.executors.default")
+    scheduler_log.info('Running job "run_job" (scheduled at ...)')
+    scheduler_log.warning('Run time of job "run_job" was missed by 0:00:05')
+    assert [line["message"] for line in _lines(log_stream)] == ['Run time of job "run_job" was missed by 0:00:05']
