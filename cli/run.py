@@ -1,4 +1,4 @@
-"""`catalog-sync run`: set up the demo and start every process, stopping them all on Ctrl-C.
+"""`catalog-sync run`: set up the demo and start every process, stopping them all on Ctrl-C (or SIGTERM).
 
 Processes: the local Meta sandbox, the webhook sidecar, one worker and the Streamlit UI.
 On the embedded defaults (SQLite, sandbox, offline extractor) no keys or network are needed.
@@ -38,6 +38,12 @@ def _wait_until_up(url: str, name: str, seconds: float = 30) -> None:
     raise click.ClickException(f"{name} did not start within {seconds:.0f} s ({url})")
 
 
+def _interrupt(_signum, _frame) -> None:
+    """SIGTERM (`kill`, a process manager) stops every process as Ctrl-C does; by default it
+    would end this one alone and leave the sandbox, worker and UI running."""
+    raise KeyboardInterrupt
+
+
 def _has_command(name: str) -> bool:
     from cli import main
 
@@ -59,6 +65,7 @@ def run(port: int, sandbox_port: int, webhook_port: int, no_sandbox: bool, no_de
         check=True,
     )
     processes: list[subprocess.Popen] = []
+    signal.signal(signal.SIGTERM, _interrupt)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.update(_addresses_for_ports(env, port, sandbox_port, webhook_port, not no_sandbox))
     try:
