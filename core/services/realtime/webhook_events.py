@@ -59,12 +59,17 @@ class NoImporter:
 
 
 def process_event(session: Session, event: InstagramWebhookEvent, importer: MediaImporter) -> EventOutcome:
-    """Decide and do what one event asks. Writes `event.store_id`; the caller commits."""
+    """Decide and do what one event asks. Writes `event.store_id`; the caller commits the
+    outcome (only the account's poll hint is committed here, first)."""
     connection = _active_connection(session, event.ig_user_id)
     if connection is None:
         return EventOutcome("ignored", _why_no_connection(session, event.ig_user_id))
     event.store_id = connection.store_id
     note_webhook_hint(connection, event.received_at)  # any update about the account: poll it soon
+    # The hint commits on its own, before the import: an event that held the account's row
+    # while waiting on a poll's uncommitted draft would deadlock with that poll, which
+    # writes the account's row last. (The event's status stays fenced by its lease.)
+    session.commit()
     if not event.media_id:
         return EventOutcome("ignored", f"the {event.field or 'unknown'} update names no media")
     known = _known_media(session, event.media_id)
