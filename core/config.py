@@ -25,6 +25,13 @@ REAL_INSTAGRAM_HOSTS = {
     "instagram_api_url": "https://api.instagram.com",
     "instagram_dialog_url": "https://www.instagram.com",
 }
+# Published in this repository so `make run` works without set-up: it protects nothing.
+DEMO_TOKEN_ENCRYPTION_KEY = "Y2F0YWxvZy1zeW5jLWRlbW8ta2V5LW5vdC1zZWNyZXQ="
+MAKE_A_KEY = 'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+
+
+class ConfigurationError(Exception):
+    """A setting no process may start with; raised while the settings load."""
 
 
 class Settings(BaseSettings):
@@ -79,9 +86,9 @@ class Settings(BaseSettings):
     login_flows: list[str] = ["facebook", "instagram"]
 
     # Token vault: comma-separated Fernet keys; the first one encrypts.
-    # The default is a fixed demo key so `make run` works without set-up;
-    # production must set its own.
-    token_encryption_keys: str = "Y2F0YWxvZy1zeW5jLWRlbW8ta2V5LW5vdC1zZWNyZXQ="
+    # The default is a fixed demo key so `make run` works without set-up; real app
+    # credentials refuse to start with it (see the validator below).
+    token_encryption_keys: str = DEMO_TOKEN_ENCRYPTION_KEY
 
     # AI extraction (unset keys mean the offline extractor only)
     openai_api_key: str | None = None
@@ -134,16 +141,20 @@ class Settings(BaseSettings):
     # Ask Facebook Login sellers to log in again this long before the data-access window shuts.
     data_access_warning_days: int = 14
 
+    def _real_apps(self) -> list[tuple[str, dict[str, str]]]:
+        """(environment variable, Meta's hosts) of each flow whose app id is not the sandbox's."""
+        return [
+            (variable, hosts) for variable, app_id, sandbox_id, hosts in (
+                ("META_APP_ID", self.meta_app_id, SANDBOX_FB_APP_ID, REAL_FACEBOOK_HOSTS),
+                ("INSTAGRAM_APP_ID", self.instagram_app_id, SANDBOX_IG_APP_ID, REAL_INSTAGRAM_HOSTS),
+            ) if app_id != sandbox_id
+        ]
+
     @model_validator(mode="after")
     def _real_meta_once_real_credentials_are_set(self) -> "Settings":
         """Real app credentials switch that flow's hosts from the sandbox to Meta's, and close
         the sandbox's plain-http media exception, unless those settings are given explicitly."""
-        real_flows = [
-            hosts for app_id, sandbox_id, hosts in (
-                (self.meta_app_id, SANDBOX_FB_APP_ID, REAL_FACEBOOK_HOSTS),
-                (self.instagram_app_id, SANDBOX_IG_APP_ID, REAL_INSTAGRAM_HOSTS),
-            ) if app_id != sandbox_id
-        ]
+        real_flows = [hosts for _, hosts in self._real_apps()]
         explicit = set(self.model_fields_set)
         for hosts in real_flows:
             for name, url in hosts.items():
@@ -151,6 +162,24 @@ class Settings(BaseSettings):
                     setattr(self, name, url)
         if real_flows and "media_allow_http_hosts" not in explicit:
             self.media_allow_http_hosts = []
+        return self
+
+    @model_validator(mode="after")
+    def _no_demo_token_key_with_real_credentials(self) -> "Settings":
+        """Real sellers' tokens must not be encrypted under a key anyone can read in the repository.
+
+        Only the encrypting (first) key is checked: the demo key may stay later in the list
+        while `catalog-sync rotate-keys` moves tokens stored under it to the new key."""
+        real_apps = [variable for variable, _ in self._real_apps()]
+        encrypting_key = self.token_encryption_keys.split(",")[0].strip()
+        if real_apps and encrypting_key == DEMO_TOKEN_ENCRYPTION_KEY:
+            raise ConfigurationError(
+                f"TOKEN_ENCRYPTION_KEYS is still the published demo key, but real Meta app credentials are "
+                f"set ({', '.join(real_apps)}): sellers' access tokens would be readable by anyone with this "
+                f"repository. Make a key with {MAKE_A_KEY} and set TOKEN_ENCRYPTION_KEYS=<that key> "
+                "(to move tokens already stored under the demo key, set TOKEN_ENCRYPTION_KEYS=<new key>,<demo key> "
+                "and run `catalog-sync rotate-keys`; see docs/OPERATIONS.md, Key rotation)."
+            )
         return self
 
 
