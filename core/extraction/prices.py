@@ -52,11 +52,21 @@ _VARIANT_LABEL_BEFORE = re.compile(
     r"(?:^|[^a-z])(small|medium|large|big|mini|kids?|adults?|single|double|queen|king|"
     r"\d+(?:\.\d+)?\s?(?:kg|g|ml|l|ltr|litres?|liters?|pcs|pieces))\s*[:\-=]?\s*$"
 )
+# An optional currency marker between a price word and its amount ("was Ksh 3,000", "-> sh. 1,500").
+_OPTIONAL_MARKER = r"\s*[:\-]?\s*(?:ksh|kshs|kes|ugx|ushs|tsh|tzs|usd|rwf|frw|sh|shs|[$])?\s*\.?\s*"
 _COMPARE_WORD_BEFORE = re.compile(
-    r"(?:^|[^a-z])(was|before|old\s+price|ilikuwa|zamani|normally|usually|originally|retail|rrp|from)"
-    r"\s*[:\-]?\s*(?:ksh|kshs|kes|ugx|ushs|tsh|tzs|usd|sh|shs|[$])?\s*\.?\s*$"
+    r"(?:^|[^a-z])(was|before|old\s+price|ilikuwa|zamani|normally|usually|originally|retail|rrp|from|"
+    rf"badala\s+ya|instead\s+of){_OPTIONAL_MARKER}$"
 )
-_NEW_WORD_BEFORE = re.compile(r"(?:^|[^a-z])(now|sasa|to|offer|sale)\s*[:\-]?\s*(?:ksh|kshs|kes|ugx|ushs|tsh|tzs|usd|[$])?\s*\.?\s*$")
+# "2,000 ➡️ 1,500", "2000 -> 1500", "ya 2,500 sasa 1,800": an amount followed by a new one is the old price.
+_ARROW = r"(?:->|-->|=>|→|⇒|➡️?|➔|>>)"
+_COMPARE_AFTER = re.compile(rf"^\s*(?:/=|/-|bob|ksh|kshs|kes|ugx|ushs|tsh|tzs|usd|rwf|frw)?\s*[,.]?\s*"
+                            rf"(?:{_ARROW}|\bnow\b|\bsasa\b){_OPTIONAL_MARKER}\d")
+_ARROW_BEFORE = re.compile(rf"{_ARROW}{_OPTIONAL_MARKER}$")
+# "Ksh 2 500", "UGX 1 250 000": a space as the thousands separator, only right after a currency marker.
+_SPACED_THOUSANDS = re.compile(
+    r"(?<![a-z])(?:ksh|kshs|kes|ugx|ushs|ush|tsh|tshs|tzs|rwf|frw|etb|usd|sh|shs)\s*\.?\s*(\d{1,3}(?: \d{3})+)(?![\d,])"
+)
 _THRESHOLD_BEFORE = re.compile(r"(?:^|[^a-z])(above|over|under|below|min(?:imum)?|upto|up\s+to|zaidi\s+ya)\s*[:\-]?\s*\S{0,5}\s*$")
 _DELIVERY_WORDS = re.compile(
     r"\b(deliver(?:y|ies|ed)?|shipping|ship|transport|rider|fare|courier|pick\s*-?up|pickup|"
@@ -99,7 +109,8 @@ _TRAP_PATTERNS = [
 _TRAPS = re.compile("|".join(f"(?:{p})" for p in _TRAP_PATTERNS), re.IGNORECASE)
 
 _AMOUNT = re.compile(
-    r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,3}(?:\.\d{3})+(?!\d)|\d+(?:\.\d+)?)(\s?k\b)?",
+    # not inside a number ("1.5", "2,500"), but right after a marker's dot ("Ksh.2,500", "sh.1200")
+    r"(?<![\d,])(?<!\d\.)(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,3}(?:\.\d{3})+(?!\d)|\d+(?:\.\d+)?)(\s?k\b)?",
     re.IGNORECASE,
 )
 _CLAUSE_BREAK = re.compile(r"[.!?](?=\s|$)|\n|\||;|•")
@@ -134,6 +145,13 @@ def mask_traps(text: str) -> str:
     return _TRAPS.sub(lambda m: " " * (m.end() - m.start()), text)
 
 
+def join_spaced_thousands(text: str) -> str:
+    """`ksh 2 500` -> `ksh 2,500` (same length, so offsets hold); phone numbers are already masked."""
+    def joined(match: re.Match) -> str:
+        return match.group(0).replace(match.group(1), match.group(1).replace(" ", ","))
+    return _SPACED_THOUSANDS.sub(joined, text)
+
+
 def parse_amount(number: str, thousands_suffix: str | None) -> float | None:
     """`2,500` -> 2500, `3.5k` -> 3500, `1.350` -> 1350 (price-parser does the separators)."""
     separator = "," if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", number) else "."
@@ -149,7 +167,7 @@ def parse_amount(number: str, thousands_suffix: str | None) -> float | None:
 def find_price_candidates(caption: str) -> list[PriceCandidate]:
     """Every amount in the caption that is plausibly a price, with the evidence around it."""
     lowered = caption.lower()
-    masked = mask_traps(lowered)
+    masked = join_spaced_thousands(mask_traps(lowered))
     candidates = []
     for match in _AMOUNT.finditer(masked):
         candidate = _read_candidate(masked, match)
@@ -181,6 +199,7 @@ def _read_candidate(text: str, match: re.Match) -> PriceCandidate | None:
         return None
     word = bool(
         _PRICE_WORD_BEFORE.search(before) or _PRICE_WORD_AFTER.match(after) or _VARIANT_LABEL_BEFORE.search(before)
+        or _ARROW_BEFORE.search(before)
     )
     if not money and not word and amount < 10:
         return None
@@ -189,7 +208,7 @@ def _read_candidate(text: str, match: re.Match) -> PriceCandidate | None:
         amount=amount, start=start, end=end, currency=_CURRENCY_WORDS.get(marker.strip("()")),
         money_marker=money, price_word=word,
     )
-    if _COMPARE_WORD_BEFORE.search(before) or re.match(r"^\s*\)?\s*~~", after):
+    if _COMPARE_WORD_BEFORE.search(before) or re.match(r"^\s*\)?\s*~~", after) or _COMPARE_AFTER.match(after):
         candidate.role = "compare"
     return candidate
 

@@ -37,6 +37,14 @@ def read(caption, default="KES"):
     ("Bracelets 500 each", 500, "KES"),
     ("Honey 1kg @ 900, 2kg @ 1700", 900, "KES"),
     ("Jacket 3.5K", 3500, "KES"),
+    # right after a marker's dot, and a space as the thousands separator
+    ("Kikoi Ksh.1,350 only", 1350, "KES"),
+    ("Silk scarf Kshs.950", 950, "KES"),
+    ("Beaded clutch sh.2200", 2200, "KES"),
+    ("Wall mirror Ksh 3 200", 3200, "KES"),
+    ("Microwave UGX 1 350 000", 1350000, "UGX"),
+    ("Mango juice 1.5L Ksh 250", 250, "KES"),
+    ("Chanel No.5 perfume Ksh 4,000", 4000, "KES"),
 ])
 def test_price_formats(caption, price, currency):
     assert read(caption) == (price, currency)
@@ -60,6 +68,12 @@ def test_currency_written_once_for_a_list_of_prices():
     ("Blender from 6,500 to 5,200 this week", 5200, 6500),
     ("Sufuria set ilikuwa 4,000 sasa 3,200", 3200, 4000),
     ("Perfume Ksh 2,000", 2000, None),
+    ("Shaggy rug 4,000 ➡️ 3,200", 3200, 4000),
+    ("Electric kettle 2500 -> 1900", 1900, 2500),
+    ("Kettle Ksh 2,500 → Ksh 1,900", 1900, 2500),
+    ("Mkoba ya 1,800 sasa 1,400", 1400, 1800),
+    ("Pazia sasa 2,100 badala ya 2,600", 2100, 2600),
+    ("Blender 6,000 now 4,800!", 4800, 6000),
 ])
 def test_old_and_new_prices(caption, price, compare):
     product = extract_local(caption)
