@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 
 import click
@@ -39,6 +40,15 @@ def _child_exit(_server, worker) -> None:
     multiprocess.mark_process_dead(worker.pid)
 
 
+def _require_prometheus_not_imported() -> None:
+    """prometheus_client chooses per-process or file-backed values when first imported; imported
+    before the directory is set, every worker would count privately and /metrics stay empty."""
+    if "prometheus_client" in sys.modules:
+        raise click.ClickException(
+            "prometheus_client was imported before PROMETHEUS_MULTIPROC_DIR was set, so /metrics "
+            "would be empty; import it lazily in that module, or set PROMETHEUS_MULTIPROC_DIR")
+
+
 @click.command("webhook-server", help="Serve the webhook sidecar (Meta webhooks, health, metrics).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8701, show_default=True, type=int)
@@ -47,6 +57,7 @@ def _child_exit(_server, worker) -> None:
 def webhook_server(host: str, port: int, workers: int, threads: int) -> None:
     own_metrics_dir = None
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        _require_prometheus_not_imported()
         own_metrics_dir = tempfile.mkdtemp(prefix="catalog-sync-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = own_metrics_dir
     options = {

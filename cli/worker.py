@@ -12,7 +12,6 @@ from core.logging import configure_logging
 from core.services.realtime.event_importer import SyncImporter
 from core.services.bulk_import.import_deps import import_deps_for_worker
 from core.worker import JOBS, WorkerDeps, run_forever, run_once
-from core.worker_metrics import WorkerMetrics, instrument_jobs
 
 
 def build_deps(worker_id: str | None = None) -> WorkerDeps:
@@ -37,6 +36,10 @@ def worker(once: bool, worker_id: str | None, metrics_port: int | None) -> None:
     deps = build_deps(worker_id)
     job_list = JOBS
     if metrics_port:
+        # Imported here, not at the top: `cli` loads every command module, and prometheus_client
+        # fixes its storage when first imported, before `webhook-server` can set its metrics dir.
+        from core.worker_metrics import WorkerMetrics, instrument_jobs
+
         metrics = WorkerMetrics(deps.engine, deps.clock)
         metrics.serve(metrics_port)
         job_list = instrument_jobs(JOBS, metrics)

@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 
 from core.models import InstagramWebhookEvent
 from core.webhooks.signatures import HEADER, sign
-from tests.fixtures.webhook_server import FB_SECRET, VERIFY_TOKEN, WEBHOOK_PATH, signed
+from tests.fixtures.webhook_server import (
+    FB_SECRET, VERIFY_TOKEN, WEBHOOK_PATH, signed, start_sidecar, stop_sidecar,
+)
 
 
 def delivery(n: int) -> dict:
@@ -56,17 +58,30 @@ def test_refusals_over_http(gunicorn_sidecar, session):
     assert stored_count(session) == 0
 
 
-def test_metrics_add_up_every_worker(gunicorn_sidecar, session):
-    def scrape(name: str) -> float:
-        text = requests.get(gunicorn_sidecar + "/metrics", timeout=5).text
-        return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name))
+def scrape(base: str, name: str) -> float:
+    text = requests.get(base + "/metrics", timeout=5).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name))
 
-    before = scrape("webhook_deliveries_received_total")
+
+def test_metrics_add_up_every_worker(gunicorn_sidecar, session):
+    before = scrape(gunicorn_sidecar, "webhook_deliveries_received_total")
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(lambda n: requests.post(gunicorn_sidecar + WEBHOOK_PATH, timeout=10,
                                               **signed(delivery(1000 + n))), range(20)))
-    assert scrape("webhook_deliveries_received_total") == before + 20
-    assert scrape("webhook_request_duration_seconds_count") >= 20
+    assert scrape(gunicorn_sidecar, "webhook_deliveries_received_total") == before + 20
+    assert scrape(gunicorn_sidecar, "webhook_request_duration_seconds_count") >= 20
+
+
+def test_metrics_count_without_a_preset_multiprocess_dir(database_url, session, tmp_path):
+    """Started as an operator would, with no PROMETHEUS_MULTIPROC_DIR: /metrics still counts.
+    (prometheus_client picks its storage when first imported; set later, /metrics was empty.)"""
+    process, base = start_sidecar(database_url, tmp_path / "logs", preset_metrics_dir=False)
+    try:
+        assert requests.post(base + WEBHOOK_PATH, timeout=10, **signed(delivery(7000))).status_code == 200
+        assert scrape(base, "webhook_deliveries_received_total") == 1
+        assert scrape(base, 'webhook_events_stored_total{status="pending"}') == 1
+    finally:
+        stop_sidecar(process)
 
 
 def test_database_connections_killed_under_load_lose_nothing_acknowledged(gunicorn_sidecar, engine, session):
