@@ -18,8 +18,15 @@ from core.config import Settings
 from core.db import get_engine, session_factory
 from core.errors import CatalogSyncError
 from core.models import AppUser, Store
-from core.security import SYSTEM
-from core.services.connecting.connect import ConnectDeps, connection_status, finish_connect, start_connect
+from core.security import SYSTEM, Actor
+from core.services.connecting.connect import (
+    ConnectDeps,
+    ConnectOutcome,
+    choose_page,
+    connection_status,
+    finish_connect,
+    start_connect,
+)
 from core.services.bulk_import.scan import request_scan
 from core.services.people.stores import create_seller_store
 from core.services.people.users import actor_for, create_user
@@ -61,17 +68,34 @@ def _seed_one(session, deps: ConnectDeps, http: requests.Session, account: dict,
     actor = actor_for(user)
     view = connection_status(session, actor, store.id)
     if view is None or view.status != "active":
-        dialog = start_connect(session, deps, actor, store.id, account["login"])
-        back = allow_on_dialog(http, dialog, account)
-        query = parse_qs(urlsplit(back).query)
-        if "code" not in query:
-            raise CatalogSyncError(f"the sandbox dialog did not grant access for @{account['username']}: {back}")
-        finish_connect(session, deps, query["code"][0], query["state"][0])
+        _connect(session, deps, http, actor, store.id, account)
         view = connection_status(session, actor, store.id)
     return {
         "store_id": store.id, "store_name": store.name, "email": email, "password": password,
         "instagram": account["username"], "login_flow": account["login"], "status": view.status,
     }
+
+
+def _connect(session, deps: ConnectDeps, http: requests.Session, actor: Actor, store_id: str, account: dict) -> None:
+    dialog = start_connect(session, deps, actor, store_id, account["login"])
+    back = allow_on_dialog(http, dialog, account)
+    query = parse_qs(urlsplit(back).query)
+    if "code" not in query:
+        raise CatalogSyncError(f"the sandbox dialog did not grant access for @{account['username']}: {back}")
+    outcome = finish_connect(session, deps, query["code"][0], query["state"][0])
+    settle_page_choice(session, deps, actor, outcome, account)
+
+
+def settle_page_choice(session, deps: ConnectDeps, actor: Actor, outcome: ConnectOutcome, account: dict) -> ConnectOutcome:
+    """Finish a connect that stopped at a Page choice with the Page that links this sandbox account.
+
+    `finish_connect` stops at a choice whenever the login reaches several Pages with an
+    Instagram account. The seed ticks only the account's own Page, so the sandbox grants one
+    today; but the sandbox's first person has two Pages, and a grant that reaches both must
+    still seed this account rather than fail on a connection that does not exist yet."""
+    if outcome.kind != "choose_page":
+        return outcome
+    return choose_page(session, deps, actor, outcome.store_id, account["ig_user_id"])
 
 
 def allow_on_dialog(http: requests.Session, dialog_url: str, account: dict) -> str:
