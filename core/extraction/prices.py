@@ -103,6 +103,9 @@ _TRAP_PATTERNS = [
     r"\b(?:set|pack|box|bundle|pair|packet|dozen)\s+of\s+\d+",
     # size lists: sizes 36 to 42, saizi 8-14, size 40, sizes 38/39/40
     r"\b(?:sizes?|saizi|sz|size\s+range)\b[\s:.\-]*(?:(?:\d{1,2}(?:\.\d)?(?![,.]?\d)|xs|s|m|l|xl|xxl|xxxl|\dxl)\b\s*(?:[,/&]|-|–|to|and|na)?\s*)+",
+    # counts of people and posts: 10k followers, followers 10k, 1,000 orders delivered
+    r"\b\d[\d,.]*\s?k?\s+(?:followers|likes|views|subscribers|orders|customers|clients|wateja|members)\b",
+    r"\b(?:followers|likes|views|subscribers)\s+\d[\d,.]*\s?k?\b",
     # model lists like iPhone 13/14/15
     r"\b\d{1,3}(?:/\d{1,3})+\b",
 ]
