@@ -22,6 +22,8 @@ from core.services.review.drafts import DraftCard
 
 BAND_COLOURS = {"high": "green", "medium": "orange", "low": "red", "unknown": "gray"}
 BAND_LABELS = {"high": "High", "medium": "Medium", "low": "Low", "unknown": "No score"}
+# Why a draft left the queue without a person's decision, said on its card.
+STATUS_EXPLANATIONS = {"withdrawn": "its Instagram post was deleted before review"}
 
 
 def media_path(key: str | None) -> Path | None:
@@ -83,8 +85,13 @@ def draft_card(
                 st.badge("edited", icon=":material/edit:", color="violet")
             if card.auto_approved:
                 st.badge("auto-approved", icon=":material/bolt:", color="green")
-        if card.status == "pending":
-            st.caption(expires_in_text(card.expires_at, utcnow()))
-        else:
-            st.caption(card.status + (f" ({card.rejection_reason.replace('_', ' ')})" if card.rejection_reason else ""))
+        st.caption(status_text(card))
         actions(card)
+
+
+def status_text(card: DraftCard) -> str:
+    """'expires in 3 days' while pending; else the status and why (a rejection reason, a withdrawal)."""
+    if card.status == "pending":
+        return expires_in_text(card.expires_at, utcnow())
+    why = card.rejection_reason.replace("_", " ") if card.rejection_reason else STATUS_EXPLANATIONS.get(card.status)
+    return card.status + (f" ({why})" if why else "")

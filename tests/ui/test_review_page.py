@@ -94,6 +94,16 @@ def test_approve_and_reject_one_card(seller_shop, session):
     assert _card_names(at) == ["Closed on Sunday"]
 
 
+def test_withdrawn_drafts_have_a_status_chip_and_say_why(seller_shop, session):
+    make_draft(session, seller_shop, name="Taken Down", status="withdrawn")
+    at = _review_as("a@shop.test", "seller-pass-1")
+    status = at.segmented_control(key="review_status")
+    assert "Withdrawn (1)" in status.options
+    status.set_value("withdrawn").run()
+    assert _card_names(at) == ["Taken Down"]
+    assert "withdrawn (its Instagram post was deleted before review)" in [c.value for c in at.caption]
+
+
 def test_reject_other_without_note_shows_a_readable_error(seller_shop, session):
     draft = make_draft(session, seller_shop)
     at = _review_as("a@shop.test", "seller-pass-1")

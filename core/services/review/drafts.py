@@ -28,7 +28,8 @@ from core.services.review.draft_rules import (
     effective_values,
 )
 
-STATUSES = ("pending", "approved", "rejected", "expired")
+# "withdrawn": the post was deleted on Instagram before anyone reviewed it (edit sync).
+STATUSES = ("pending", "approved", "rejected", "expired", "withdrawn")
 # The filter chips: a confidence band or "expiring soon" within the chosen status.
 BANDS = ("all", "high", "low", "expiring")
 MAX_PAGE_SIZE = 100
@@ -283,10 +284,18 @@ def reject_draft(
     return to_card(draft)
 
 
+_EXPIRED = "This draft has expired; rescan the post to review it again."
+REFUSALS = {
+    # Still pending, yet the claim failed: it is past its expiry and the expiry job has not run yet.
+    "pending": _EXPIRED,
+    "expired": _EXPIRED,
+    "approved": "This draft was already approved; its product exists.",
+    "rejected": "This draft was rejected, so it cannot be approved or rejected again.",
+    "withdrawn": ("This draft was withdrawn: its Instagram post was deleted before review. "
+                  "If the post comes back, the draft returns to review."),
+}
+
+
 def refusal_message(draft: ProductDraft) -> str:
     """Why a pending-only action cannot happen to this draft, in words a person understands."""
-    return {
-        "approved": "This draft was already approved; its product exists.",
-        "rejected": "This draft was rejected, so it cannot be approved or rejected again.",
-        "expired": "This draft has expired; rescan the post to review it again.",
-    }.get(draft.status, "This draft has expired; rescan the post to review it again.")
+    return REFUSALS.get(draft.status, f"This draft is {draft.status}; only pending drafts can be approved or rejected.")

@@ -79,6 +79,16 @@ def test_approving_twice_rejected_or_expired_is_refused(session, shop):
     assert session.get(ProductDraft, overdue.id).status == "pending"  # the expiry job marks it
 
 
+def test_a_withdrawn_draft_is_refused_as_withdrawn_not_expired(session, shop):
+    draft = make_draft(session, shop.store, status="withdrawn")
+    for act in (lambda: approve_draft(session, shop.seller, draft.id),
+                lambda: reject_draft(session, shop.seller, draft.id, "duplicate")):
+        with pytest.raises(ValidationFailed, match="withdrawn: its Instagram post was deleted") as refused:
+            act()
+        assert "expired" not in str(refused.value)
+    assert session.get(ProductDraft, draft.id).status == "withdrawn" and _products(session) == []
+
+
 def test_a_draft_without_price_must_be_edited_first(session, shop):
     draft = make_draft(session, shop.store, price=None)
     with pytest.raises(ValidationFailed, match="price") as raised:

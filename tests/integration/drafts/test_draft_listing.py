@@ -25,7 +25,7 @@ def mixed(session, shop):
 
 def test_counts_for_every_chip(session, mixed):
     page = list_drafts(session, mixed.seller, mixed.store.id)
-    assert page.counts == {"pending": 4, "approved": 1, "rejected": 1, "expired": 1,
+    assert page.counts == {"pending": 4, "approved": 1, "rejected": 1, "expired": 1, "withdrawn": 0,
                            "all": 4, "high": 2, "low": 1, "expiring": 2}
     assert page.total == 4 and len(page.items) == 4
 
@@ -53,6 +53,13 @@ def test_status_category_and_search(session, mixed):
     assert [c.name for c in by_name.items] == ["Leather Sandals"]
     wildcard = list_drafts(session, mixed.seller, mixed.store.id, DraftFilter(search="%"))
     assert wildcard.total == 0
+
+
+def test_withdrawn_drafts_have_their_own_filter(session, mixed):
+    make_draft(session, mixed.store, name="Post Taken Down", status="withdrawn")
+    page = list_drafts(session, mixed.seller, mixed.store.id, DraftFilter(status="withdrawn"))
+    assert [c.name for c in page.items] == ["Post Taken Down"]
+    assert page.counts["withdrawn"] == 1 and page.counts["pending"] == 4
 
 
 def test_search_sees_a_persons_edit(session, shop):
