@@ -32,6 +32,7 @@ from core.services.connecting.connect_types import (
 from core.token_vault import TokenVault, TokenVaultError
 
 RECONNECT = "reconnect_needed"
+DATA_ACCESS_CLOSED = "Facebook's 90-day data-access window has closed. Reconnect (log in again) to keep syncing."
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,13 @@ def validate_connection(session: Session, deps: ConnectDeps, actor: Actor, store
     connection = _require_connection(session, actor, store_id)
     if not connection.access_token_encrypted:
         return view_of(session, connection)  # disconnected: nothing to check
+    if _data_access_closed(connection, deps.clock.now()):
+        # The token may still pass a profile call, but Meta no longer serves the account's
+        # data to it; only a new login reopens the window, so do not ask Meta at all.
+        mark(connection, "expired", DATA_ACCESS_CLOSED, deps)
+        connection.last_validated_at = deps.clock.now()
+        session.commit()
+        return view_of(session, connection)
     try:
         token = decrypt_token(deps.vault, connection)
         profile = deps.meta.profile(connection.login_flow, token, connection.ig_user_id)
@@ -133,6 +141,12 @@ def validate_connection(session: Session, deps: ConnectDeps, actor: Actor, store
     connection.last_validated_at = deps.clock.now()
     session.commit()
     return view_of(session, connection)
+
+
+def _data_access_closed(connection: InstagramConnection, now) -> bool:
+    """Facebook Login stops serving data about 90 days after the person last logged in."""
+    closes = connection.data_access_expires_at
+    return connection.login_flow == "facebook" and closes is not None and closes <= now
 
 
 # --- refresh ---------------------------------------------------------------------------------------------
@@ -166,11 +180,10 @@ def refresh_token(
     now = deps.clock.now()
     if connection.status != "active" or not connection.access_token_encrypted:
         return RefreshResult(False, f"connection is {connection.status}; reconnect needed", view_of(session, connection))
-    if connection.login_flow == "facebook" and connection.data_access_expires_at and connection.data_access_expires_at <= now:
-        reason = "Facebook's 90-day data-access window has closed. Reconnect (log in again) to keep syncing."
-        mark(connection, "expired", reason, deps)
+    if _data_access_closed(connection, now):
+        mark(connection, "expired", DATA_ACCESS_CLOSED, deps)
         session.commit()
-        raise ConnectFailed(RECONNECT, reason, store_id)
+        raise ConnectFailed(RECONNECT, DATA_ACCESS_CLOSED, store_id)
     margin = timedelta(days=deps.settings.token_refresh_margin_days)
     if not force and not refresh_due(connection.token_expires_at, now, margin):
         return RefreshResult(False, "not due yet", view_of(session, connection))

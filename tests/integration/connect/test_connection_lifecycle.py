@@ -63,6 +63,20 @@ def test_facebook_refresh_and_the_closed_data_access_window(sandbox, session, sh
     assert row.status == "expired" and "data-access window" in row.status_reason
 
 
+def test_validation_marks_a_closed_data_access_window_without_asking_meta(sandbox, session, shop):
+    deps = deps_for(sandbox.url)
+    row = connect_store(session, shop["a"], sandbox, sandbox.account("facebook"), shop["seller_a"], deps)
+    closes = row.data_access_expires_at  # from debug_token at connect time, about 90 days ahead
+    assert closes is not None and validate_connection(session, deps, SYSTEM, shop["a"].id).status == "active"
+    deps.clock.advance(seconds=(closes - deps.clock.now()).total_seconds() + 60)
+    sandbox.reset_stats()  # the token itself still works at Meta (the sandbox clock stands still)
+    view = validate_connection(session, deps, SYSTEM, shop["a"].id)
+    assert (view.status, view.needs_reconnect) == ("expired", True)
+    assert "data-access window" in view.status_reason and "Reconnect" in view.status_reason
+    assert view.status_changed_at == deps.clock.now() == view.last_validated_at
+    assert sandbox.stats()["total"] == 0
+
+
 def test_validation_marks_an_expired_token_with_reason_and_time(sandbox, session, shop):
     deps = deps_for(sandbox.url)
     connect_store(session, shop["a"], sandbox, sandbox.account("instagram"), shop["seller_a"], deps)
