@@ -115,10 +115,30 @@ def clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def _check_compare_at(values: dict[str, Any], errors: dict[str, str]) -> None:
+def _check_compare_at(values: dict[str, Any], errors: dict[str, str], field: str = "compare_at_price") -> None:
     price, compare_at = _as_decimal(values.get("price")), _as_decimal(values.get("compare_at_price"))
     if price is not None and compare_at is not None and compare_at <= price:
-        errors["compare_at_price"] = "The 'was' price must be higher than the price."
+        errors[field] = ("The 'was' price must be higher than the price." if field == "compare_at_price"
+                         else f"The price must be lower than the 'was' price ({compare_at:,}).")
+
+
+def clean_draft_changes(
+    extracted: dict[str, Any] | None, edits: dict[str, Any] | None, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """`clean_changes`, plus the price pair checked as the draft will read after the change.
+
+    A person often changes only one of the two prices; checked alone it would pass and the
+    draft would fail later, at approval. So the other comes from the draft's effective values
+    (the AI's, overlaid with earlier edits). The error goes on the field being changed.
+    """
+    cleaned = clean_changes(changes)
+    if "price" in cleaned or "compare_at_price" in cleaned:
+        errors: dict[str, str] = {}
+        after = effective_values(extracted, {**(edits or {}), **cleaned})
+        _check_compare_at(after, errors, "compare_at_price" if "compare_at_price" in cleaned else "price")
+        if errors:
+            raise ValidationFailed("Some fields need fixing.", errors)
+    return cleaned
 
 
 def clean_name(value: Any) -> str:

@@ -22,7 +22,7 @@ from core.models import ProductDraft
 from core.security import Actor, require_store, scope_to_actor
 from core.services.review.draft_rules import (
     EXPIRING_WINDOW,
-    clean_changes,
+    clean_draft_changes,
     clean_rejection,
     edits_after_change,
     effective_values,
@@ -254,7 +254,7 @@ def edit_draft(session: Session, actor: Actor, draft_id: str, changes: dict[str,
     draft = draft_for(session, actor, draft_id)
     if draft.status != "pending":
         raise ValidationFailed(f"This draft is {draft.status}; only pending drafts can be edited.")
-    cleaned = clean_changes(changes)
+    cleaned = clean_draft_changes(draft.extracted_data, draft.seller_edits, changes)
     draft.seller_edits = edits_after_change(draft.extracted_data, draft.seller_edits, cleaned)
     session.commit()
     return to_card(draft)

@@ -1,9 +1,12 @@
 """Editing and rejecting drafts: validation, the AI's data kept, refusals, and store scoping."""
 
+from decimal import Decimal
+
 import pytest
 
 from core.errors import NotFound, ValidationFailed
 from core.models import ProductDraft
+from core.services.review.approval import approve_draft
 from core.services.review.drafts import edit_draft, get_draft, reject_draft
 from tests.factories import make_draft
 
@@ -32,6 +35,21 @@ def test_invalid_edit_changes_nothing(session, shop):
     assert set(raised.value.errors) == {"name", "price", "currency"}
     session.expire_all()
     assert session.get(ProductDraft, draft.id).seller_edits == {}
+
+
+def test_one_price_is_checked_against_the_other_one_already_on_the_draft(session, shop):
+    draft = make_draft(session, shop.store, price=2500)
+    with pytest.raises(ValidationFailed) as below_ai_price:
+        edit_draft(session, shop.seller, draft.id, {"compare_at_price": 2000})
+    assert set(below_ai_price.value.errors) == {"compare_at_price"}
+    edit_draft(session, shop.seller, draft.id, {"price": 1800})
+    edit_draft(session, shop.seller, draft.id, {"compare_at_price": 2000})  # above the edited price: fine
+    with pytest.raises(ValidationFailed) as above_was_price:
+        edit_draft(session, shop.seller, draft.id, {"price": 2200})
+    assert set(above_was_price.value.errors) == {"price"}
+    session.expire_all()
+    assert session.get(ProductDraft, draft.id).seller_edits == {"price": "1800.00", "compare_at_price": "2000.00"}
+    assert approve_draft(session, shop.seller, draft.id).compare_at_price == Decimal("2000.00")
 
 
 def test_reject_with_reason(session, shop):
