@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
@@ -34,21 +34,23 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 class UTCDateTime(TypeDecorator):
     """A timezone-aware UTC timestamp on every backend.
 
-    SQLite stores no offset, so values read back are naive; this re-attaches UTC.
+    SQLite stores no offset: a value goes in as its UTC wall time (so 12:00+03:00 is stored
+    as 09:00, and comparisons in SQL order instants, not wall times), and comes back naive,
+    so UTC is re-attached. Naive values are refused, as their zone is anyone's guess.
     """
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
             raise ValueError("naive datetime given; use timezone-aware UTC")
-        return value
+        return value.astimezone(timezone.utc)
 
     def process_result_value(self, value, dialect):
         if value is not None and value.tzinfo is None:
-            from datetime import timezone
-
             return value.replace(tzinfo=timezone.utc)
         return value
 

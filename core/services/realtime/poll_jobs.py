@@ -6,8 +6,9 @@ Each active connection carries its own schedule (`poll_next_at`, the adaptive
 (SELECT ... FOR UPDATE SKIP LOCKED)` that sets `poll_claimed_until`, so any number of
 workers share the accounts and none polls one twice at once; a killed worker's claim
 simply runs out. The poll is `core.services.realtime.polling.poll_connection` (new posts since
-the newest one we hold, plus, when the reconcile is due, a re-read of recent known
-posts); the rules for timing and budget are the pure `core.services.realtime.poll_schedule`.
+the newest one we hold, plus, when the reconcile is due, a re-read of the recent known
+posts and of the next slice of older ones); the rules for timing and budget are the pure
+`core.services.realtime.poll_schedule`.
 
 A webhook about an account is a hint: `note_webhook_hint` pulls its next poll forward.
 """
@@ -145,7 +146,8 @@ def poll_claimed(deps: ImportDeps, connection_id: str, policy: PollPolicy) -> Po
             return _unreadable_token(session, connection, problem, deps)
         stopped_by: list[GraphError] = []
         run = poll_connection(session, connection, client, deps.extractor, deps.clock, media_store=deps.media_store,
-                              recent=decision.recheck_posts, keep_quiet_run=False, on_stop=stopped_by.append)
+                              recent=decision.recheck_posts, sweep=decision.sweep_posts, keep_quiet_run=False,
+                              on_stop=stopped_by.append)
         result = _after_poll(session, deps, connection, run, decision, window, policy, started,
                              stopped_by[0] if stopped_by else None)
         return result
@@ -193,7 +195,7 @@ def _after_poll(session: Session, deps: ImportDeps, connection: InstagramConnect
         "poll_hour_started_at": window.started_at, "poll_calls_this_hour": window.calls,
         "poll_hourly_budget": hourly,
     }
-    if decision.recheck_posts:
+    if decision.recheck_posts or decision.sweep_posts:
         values["reconcile_next_at"] = now + timedelta(seconds=policy.reconcile_interval)
     if kept:
         _budget_snapshot(session, budget, connection, deps)
