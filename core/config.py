@@ -122,9 +122,11 @@ class Settings(BaseSettings):
     # lease + reap interval before another worker takes them.
     worker_event_lease_seconds: float = 120.0
     worker_reap_interval_seconds: float = 30.0
-    # Re-read the newest known posts (edits and deletions) this often, within the same share.
+    # Re-read known posts (edits and deletions) this often, within the same share: the newest
+    # ones, and a slice of the older ones that moves on each time, so every post is read in turn.
     reconcile_interval_seconds: float = 1800.0
     reconcile_recent_posts: int = 50
+    reconcile_sweep_posts: int = 50
     # Prove each active token works at least this often (the token-upkeep job).
     token_validate_interval_hours: float = 24.0
 

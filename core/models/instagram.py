@@ -77,6 +77,8 @@ class InstagramConnection(TimestampMixin, Base):
     poll_calls_this_hour: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     poll_hourly_budget: Mapped[int | None] = mapped_column(Integer)
     reconcile_next_at: Mapped[datetime | None]
+    # The last draft the reconcile's sweep of older posts re-read (0014): the next one goes on after it.
+    reconcile_cursor: Mapped[str | None] = mapped_column(String(40))
 
 
 class OAuthState(Base):

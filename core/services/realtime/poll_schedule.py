@@ -12,7 +12,10 @@ every poll spends the account's budget, which scans and webhook look-ups share. 
   Meta's `X-Business-Use-Case-Usage` percentage once enough calls were counted (Meta
   does not tell the budget itself), or assumed until then.
 - The reconcile re-reads known posts by id (one call per post), so it only gets what the
-  share has left after the rest of the hour's polls.
+  share has left after the rest of the hour's polls. It reads the newest known posts
+  (edits mostly come in a post's first days) and a rotating slice of the older ones, so
+  every followed post is checked again in turn; a short share is split between the two
+  in proportion to their sizes, so neither starves the other.
 
 No database and no clock: the worker (`core.services.realtime.poll_jobs`) feeds in the figures.
 """
@@ -43,6 +46,7 @@ class PollPolicy:
     assumed_hourly_budget: int = 200
     reconcile_interval: float = 1800.0
     reconcile_posts: int = 50
+    reconcile_sweep_posts: int = 50
 
     def __post_init__(self) -> None:
         if not 0 < self.min_interval <= self.interval <= self.max_interval:
@@ -52,6 +56,8 @@ class PollPolicy:
             raise ValueError(f"poll_budget_share must be in (0, 1], got {self.budget_share}")
         if self.assumed_hourly_budget < 1:
             raise ValueError("poll_assumed_hourly_budget must be at least 1")
+        if self.reconcile_posts < 0 or self.reconcile_sweep_posts < 0:
+            raise ValueError("reconcile_recent_posts and reconcile_sweep_posts cannot be negative")
 
     @classmethod
     def from_settings(cls, settings: Any) -> PollPolicy:
@@ -63,6 +69,7 @@ class PollPolicy:
             assumed_hourly_budget=int(settings.poll_assumed_hourly_budget),
             reconcile_interval=float(settings.reconcile_interval_seconds),
             reconcile_posts=int(settings.reconcile_recent_posts),
+            reconcile_sweep_posts=int(settings.reconcile_sweep_posts),
         )
 
 
@@ -135,10 +142,12 @@ def hinted_recently(hinted_at: datetime | None, now: datetime) -> bool:
 
 @dataclass(frozen=True)
 class PollDecision:
-    """Poll now (with how many known posts to re-read), or wait until `wait_until` and say why."""
+    """Poll now (re-reading how many of the newest and of the older known posts), or wait
+    until `wait_until` and say why."""
 
     poll: bool
     recheck_posts: int = 0
+    sweep_posts: int = 0
     wait_until: datetime | None = None
     reason: str | None = None
 
@@ -151,14 +160,21 @@ def decide(window: BudgetWindow, *, now: datetime, blocked_seconds: float, recon
                             reason="Meta asked us to slow down")
     if window.left < CALLS_PER_POLL:
         return PollDecision(False, wait_until=window.resets_at, reason="polling's share of the hourly budget is spent")
-    recheck = reconcile_allowance(window, now, policy) if reconcile_due else 0
-    return PollDecision(True, recheck_posts=recheck)
+    if not reconcile_due:
+        return PollDecision(True)
+    newest, older = reconcile_allowance(window, now, policy)
+    return PollDecision(True, recheck_posts=newest, sweep_posts=older)
 
 
-def reconcile_allowance(window: BudgetWindow, now: datetime, policy: PollPolicy) -> int:
-    """Known posts the reconcile may re-read now: what the share has left after the rest of the
-    hour's polls at the default interval."""
+def reconcile_allowance(window: BudgetWindow, now: datetime, policy: PollPolicy) -> tuple[int, int]:
+    """Known posts the reconcile may re-read now, as (newest, older slice): what the share has
+    left after the rest of the hour's polls at the default interval."""
     seconds_left = max(0.0, (window.resets_at - now).total_seconds())
     polls_to_come = math.ceil(seconds_left / max(policy.interval, budget_floor_interval(window)))
     spare = window.left - CALLS_PER_POLL - polls_to_come * CALLS_PER_POLL
-    return max(0, min(policy.reconcile_posts, spare))
+    wanted = policy.reconcile_posts + policy.reconcile_sweep_posts
+    total = max(0, min(wanted, spare))
+    if not wanted:
+        return 0, 0
+    newest = min(policy.reconcile_posts, math.ceil(total * policy.reconcile_posts / wanted))
+    return newest, total - newest

@@ -57,9 +57,27 @@ def test_a_new_hour_starts_a_new_count():
 
 
 def test_the_reconcile_gets_what_the_hours_polls_leave():
-    assert reconcile_allowance(window(), T0, POLICY) == 50
-    assert reconcile_allowance(window(budget=200), T0, POLICY) == 39  # 100 - this poll - 60 polls to come
-    assert reconcile_allowance(window(budget=100), T0, POLICY) == 0
+    assert reconcile_allowance(window(), T0, POLICY) == (50, 50)  # the newest 50, and 50 older ones
+    assert reconcile_allowance(window(budget=200), T0, POLICY) == (20, 19)  # 100 - this poll - 60 polls to come
+    assert reconcile_allowance(window(budget=100), T0, POLICY) == (0, 0)
+
+
+def test_a_short_share_is_split_between_the_newest_and_the_older_posts_by_their_sizes():
+    policy = PollPolicy(interval=60, min_interval=20, max_interval=900, budget_share=0.5,
+                        assumed_hourly_budget=10_000, reconcile_posts=30, reconcile_sweep_posts=10)
+    assert reconcile_allowance(window(), T0, policy) == (30, 10)
+    assert reconcile_allowance(window(budget=200), T0, policy) == (30, 9)  # 39 spare
+    assert reconcile_allowance(window(budget=144), T0, policy) == (9, 2)  # 72 - this poll - 60: 11 spare
+    no_sweep = PollPolicy(interval=60, min_interval=20, max_interval=900, assumed_hourly_budget=10_000,
+                          reconcile_sweep_posts=0)
+    assert reconcile_allowance(window(budget=200), T0, no_sweep) == (39, 0)
+
+
+def test_a_due_reconcile_puts_both_shares_in_the_decision():
+    decision = decide(window(budget=200), now=T0, blocked_seconds=0, reconcile_due=True, policy=POLICY)
+    assert decision.poll and (decision.recheck_posts, decision.sweep_posts) == (20, 19)
+    quiet = decide(window(budget=200), now=T0, blocked_seconds=0, reconcile_due=False, policy=POLICY)
+    assert quiet.poll and (quiet.recheck_posts, quiet.sweep_posts) == (0, 0)
 
 
 def test_the_hourly_budget_is_estimated_from_metas_percentage_once_enough_calls_were_counted():
