@@ -12,17 +12,31 @@ from urllib.parse import SplitResult, urljoin, urlsplit
 
 import requests
 
-
 from core.media.errors import DownloadFailed, MediaUrlExpired, UrlRefused
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+DEFAULT_PORTS = {"http": 80, "https": 443}
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _EXPIRED_CODES = frozenset({403, 410})
 _CHUNK = 64 * 1024
 
 Resolver = Callable[[str, int], list[str]]
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+@dataclass(frozen=True)
+class CheckedUrl:
+    """An address we may fetch and the IP it was checked at.
+
+    The connection goes to `address` and nowhere else: resolving the name a second
+    time would let DNS answer a public address to the check and a private one to
+    the connection (rebinding).
+    """
+
+    url: str
+    parts: SplitResult
+    host: str
+    port: int
+    address: str
 
 
 @dataclass(frozen=True)
@@ -33,6 +47,8 @@ class DownloadPolicy:
     max_bytes: int = 15 * 1024 * 1024
     timeout_seconds: float = 15.0
     max_redirects: int = 3
+    # CA bundle to trust instead of the default one (a TLS-inspecting egress proxy; a test CA).
+    ca_bundle: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Any) -> DownloadPolicy:
@@ -59,38 +75,70 @@ def system_resolver(host: str, port: int) -> list[str]:
     return sorted({info[4][0] for info in infos})
 
 
-def check_url(url: str, policy: DownloadPolicy, resolver: Resolver = system_resolver) -> SplitResult:
-    """The parsed URL if we may fetch it; `UrlRefused` saying why otherwise."""
-    if not isinstance(url, str) or not url:
+def check_url(url: str, policy: DownloadPolicy, resolver: Resolver = system_resolver) -> CheckedUrl:
+    """The URL and the one address to connect to, if we may fetch it; `UrlRefused` saying why otherwise."""
+    if not isinstance(url, str) or not url.strip():
         raise UrlRefused("empty image address")
-    parts = urlsplit(url.strip())
+    url = url.strip()
+    parts = urlsplit(url)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
-    if scheme not in _DEFAULT_PORTS or not host:
+    if scheme not in DEFAULT_PORTS or not host:
         raise UrlRefused(f"not an http(s) address: {short_url(url)}", reason="bad_scheme")
     if parts.username or parts.password:
         raise UrlRefused("addresses with credentials are refused", reason="bad_host")
     try:
-        port = parts.port or _DEFAULT_PORTS[scheme]
+        port = parts.port or DEFAULT_PORTS[scheme]
     except ValueError:
         raise UrlRefused(f"bad port in {short_url(url)}", reason="bad_host") from None
-    if policy.is_sandbox(host, port):
-        return parts
+    sandbox = policy.is_sandbox(host, port)
+    if not sandbox:
+        _require_https_cdn(url, scheme, host, policy)
+    allowed = _sandbox_safe if sandbox else _public
+    return CheckedUrl(url, parts, host, port, _pinned(host, _resolve(host, port, resolver), allowed))
+
+
+def _require_https_cdn(url: str, scheme: str, host: str, policy: DownloadPolicy) -> None:
     if scheme != "https":
         raise UrlRefused(f"https is required: {short_url(url)}", reason="bad_scheme")
     if not policy.is_cdn(host):
         raise UrlRefused(f"host {host!r} is not an Instagram/Facebook CDN host", reason="host_not_allowed")
-    _refuse_non_public(host, port, resolver)
-    return parts
 
 
-def _refuse_non_public(host: str, port: int, resolver: Resolver) -> None:
-    for address in resolver(host, port):
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-            ip = ip.ipv4_mapped
-        if not ip.is_global or ip.is_multicast:
-            raise UrlRefused(f"host {host!r} resolves to a non-public address", reason="private_address")
+def _resolve(host: str, port: int, resolver: Resolver) -> list[IPAddress]:
+    """The host's addresses; an IP literal is its own answer (no resolver may rewrite it)."""
+    try:
+        return [ipaddress.ip_address(host)]
+    except ValueError:
+        pass
+    addresses = [_parse_address(answer) for answer in resolver(host, port)]
+    if not addresses:
+        raise UrlRefused(f"host {host!r} has no address", reason="unresolvable_host")
+    return addresses
+
+
+def _parse_address(answer: str) -> IPAddress:
+    ip = ipaddress.ip_address(answer.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        return ip.ipv4_mapped
+    return ip
+
+
+def _public(ip: IPAddress) -> bool:
+    return ip.is_global and not ip.is_multicast
+
+
+def _sandbox_safe(ip: IPAddress) -> bool:
+    """The sandbox may sit on a private address, but a sandbox name never reaches cloud metadata."""
+    return not (ip.is_link_local or ip.is_multicast or ip.is_unspecified)
+
+
+def _pinned(host: str, addresses: list[IPAddress], allowed: Callable[[IPAddress], bool]) -> str:
+    """The address to connect to; every answer must be allowed, not just the one we pick."""
+    if not all(allowed(ip) for ip in addresses):
+        raise UrlRefused(f"host {host!r} resolves to a non-public address", reason="private_address")
+    ipv4 = [ip for ip in addresses if ip.version == 4]  # the likelier route when both are offered
+    return str((ipv4 or addresses)[0])
 
 
 def short_url(url: str) -> str:
@@ -99,17 +147,16 @@ def short_url(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"[:200]
 
 
-
 def redirect_target(
-    current: str, parts: SplitResult, response: requests.Response, policy: DownloadPolicy, resolver: Resolver
-) -> str:
+    current: CheckedUrl, response: requests.Response, policy: DownloadPolicy, resolver: Resolver
+) -> CheckedUrl:
+    """The next hop, checked (and so resolved and pinned) afresh; only the same host and port."""
     location = response.headers.get("Location")
     if not location:
         raise DownloadFailed("redirect without a Location", status=response.status_code)
-    target = urljoin(current, location)
-    target_parts = check_url(target, policy, resolver)
-    if (target_parts.hostname or "").lower() != (parts.hostname or "").lower() or target_parts.port != parts.port:
-        raise UrlRefused(f"redirect to another host refused: {short_url(target)}", reason="redirect_refused")
+    target = check_url(urljoin(current.url, location), policy, resolver)
+    if (target.host, target.port) != (current.host, current.port):
+        raise UrlRefused(f"redirect to another host refused: {short_url(target.url)}", reason="redirect_refused")
     return target
 
 

@@ -14,11 +14,12 @@ from typing import Any, Protocol
 import requests
 
 from core.media.download import (
-    REDIRECT_CODES, DownloadPolicy, Resolver, check_url, raise_for_status, read_capped, redirect_target, short_url,
-    system_resolver,
+    REDIRECT_CODES, CheckedUrl, DownloadPolicy, Resolver, check_url, raise_for_status, read_capped, redirect_target,
+    short_url, system_resolver,
 )
 from core.media.errors import DownloadFailed, UrlRefused
 from core.media.images import ImagePolicy, render_copies, stored_size
+from core.media.pinning import PinnedAddressAdapter
 
 
 class MediaBackend(Protocol):
@@ -137,35 +138,43 @@ class MediaStore:
         return self.backend.get(key)
 
     def fetch(self, url: str) -> bytes:
-        """The body at `url`, following only same-host redirects that pass `check_url`."""
+        """The body at `url`, following only same-host redirects that pass `check_url`.
+
+        Each hop connects to the address its check approved (see `core.media.pinning`).
+        """
         policy = self.download_policy
         deadline = time.monotonic() + policy.timeout_seconds
-        current = url
+        target = check_url(url, policy, self.resolver)
         for _hop in range(policy.max_redirects + 1):
-            parts = check_url(current, policy, self.resolver)
-            response = self._get(current, deadline)
+            response = self._get(target, deadline)
             with response:
                 if response.status_code in REDIRECT_CODES:
-                    current = redirect_target(current, parts, response, policy, self.resolver)
+                    target = redirect_target(target, response, policy, self.resolver)
                     continue
-                raise_for_status(response, current)
+                raise_for_status(response, target.url)
                 return read_capped(response, policy.max_bytes, deadline)
         raise UrlRefused(f"more than {policy.max_redirects} redirects", reason="too_many_redirects")
 
-    def _get(self, url: str, deadline: float) -> requests.Response:
+    def _get(self, target: CheckedUrl, deadline: float) -> requests.Response:
         remaining = max(0.1, deadline - time.monotonic())
+        session, adapter = self._session()
+        adapter.pin(target)
         try:
-            return self._session().get(url, stream=True, allow_redirects=False, timeout=(min(5.0, remaining), remaining))
+            return session.get(target.url, stream=True, allow_redirects=False,
+                               timeout=(min(5.0, remaining), remaining), verify=self.download_policy.ca_bundle or True)
         except requests.Timeout:
-            raise DownloadFailed(f"timed out fetching {short_url(url)}", reason="timeout") from None
+            raise DownloadFailed(f"timed out fetching {short_url(target.url)}", reason="timeout") from None
         except requests.RequestException as error:
-            raise DownloadFailed(f"could not fetch {short_url(url)}: {type(error).__name__}") from None
+            raise DownloadFailed(f"could not fetch {short_url(target.url)}: {type(error).__name__}") from None
 
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
+    def _session(self) -> tuple[requests.Session, PinnedAddressAdapter]:
+        pinned = getattr(self._local, "pinned", None)
+        if pinned is None:
             session = requests.Session()
             session.trust_env = False  # no proxies from the environment for untrusted URLs
             session.headers["User-Agent"] = "catalog-sync-media/1"
-            self._local.session = session
-        return session
+            adapter = PinnedAddressAdapter()
+            for prefix in ("http://", "https://"):
+                session.mount(prefix, adapter)
+            pinned = self._local.pinned = (session, adapter)
+        return pinned

@@ -19,6 +19,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 (http.server's naming)
         route = self.server.routes.get(self.path.split("?", 1)[0])
         self.server.hits.append(self.path)
+        self.server.host_headers.append(self.headers.get("Host"))
         if route is None:
             route = Route(404, b"not found")
         self.send_response(route.status)
@@ -46,14 +47,19 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class ImageServer:
-    def __init__(self):
+    """`tls`, an `ssl.SSLContext` for the server side, makes it an https server."""
+
+    def __init__(self, tls=None):
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True
         self.httpd.routes = {}
         self.httpd.hits = []
+        self.httpd.host_headers = []
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
         self.host = f"127.0.0.1:{self.port}"
-        self.url = f"http://{self.host}"
+        self.url = f"{'https' if tls else 'http'}://{self.host}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
@@ -64,6 +70,10 @@ class ImageServer:
     @property
     def hits(self):
         return self.httpd.hits
+
+    @property
+    def host_headers(self):
+        return self.httpd.host_headers
 
     def close(self):
         self.httpd.shutdown()

@@ -18,8 +18,8 @@ def resolves_to(address):
 
 
 def test_https_cdn_host_is_allowed():
-    parts = check_url("https://scontent-lhr8-1.cdninstagram.com/v/t51/1.jpg?oe=ABC", POLICY, public)
-    assert parts.hostname == "scontent-lhr8-1.cdninstagram.com"
+    checked = check_url("https://scontent-lhr8-1.cdninstagram.com/v/t51/1.jpg?oe=ABC", POLICY, public)
+    assert (checked.host, checked.port, checked.address) == ("scontent-lhr8-1.cdninstagram.com", 443, "157.240.1.174")
     assert check_url("https://scontent.xx.fbcdn.net/a.jpg", POLICY, public)
     assert check_url("https://FBCDN.NET./a.jpg", POLICY, public)
 
@@ -83,3 +83,26 @@ def test_sandbox_host_is_allowed_over_http_only_on_its_port():
 def test_production_policy_has_no_sandbox():
     with pytest.raises(UrlRefused):
         check_url("http://127.0.0.1:8700/media/1.jpg", DownloadPolicy(), public)
+
+
+def test_the_pinned_address_is_one_the_check_approved():
+    """IPv4 is preferred when both are offered; an IPv4-mapped answer pins its IPv4 form."""
+    dual = lambda _h, _p: ["2a03:2880:f12f:83:face:b00c:0:25de", "157.240.1.174"]  # noqa: E731
+    assert check_url("https://scontent.cdninstagram.com/a.jpg", POLICY, dual).address == "157.240.1.174"
+    mapped = resolves_to("::ffff:157.240.1.174")
+    assert check_url("https://scontent.cdninstagram.com/a.jpg", POLICY, mapped).address == "157.240.1.174"
+
+
+def test_an_ip_literal_is_pinned_as_written_whatever_the_resolver_says():
+    checked = check_url("http://127.0.0.1:8700/media/1.jpg", POLICY, resolves_to("10.9.9.9"))
+    assert checked.address == "127.0.0.1"
+
+
+@pytest.mark.parametrize("address", ["169.254.169.254", "fe80::1", "0.0.0.0", "224.0.0.1"])
+def test_a_sandbox_name_never_resolves_to_link_local_or_unspecified(address):
+    """The sandbox may be private, but a sandbox name rebinding to cloud metadata is refused."""
+    policy = DownloadPolicy(sandbox_hosts=("sandbox.test:8700",))
+    assert check_url("http://sandbox.test:8700/1.jpg", policy, resolves_to("10.0.0.7")).address == "10.0.0.7"
+    with pytest.raises(UrlRefused) as caught:
+        check_url("http://sandbox.test:8700/1.jpg", policy, resolves_to(address))
+    assert caught.value.reason == "private_address"
