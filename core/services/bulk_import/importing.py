@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from core.clock import Clock, SystemClock
 from core.extraction.schema import ExtractedProduct
 from core.ids import new_id
-from core.instagram import GraphError, MediaItem
+from core.instagram import GraphError, MediaItem, PermissionMissing, TokenInvalid
 from core.media import MediaError, MediaStore, MediaUrlExpired
 from core.models import InstagramConnection, Product, ProductDraft, Store
 from core.services.usage.ai_usage import record_ai_usages
@@ -138,7 +138,9 @@ def prepare_post(
 
     An image that fails its checks is left out and its reason kept. When the CDN
     says the signed address expired (403/410), the media is re-read once through
-    `refresh` (a Graph `get_media`) for fresh addresses.
+    `refresh` (a Graph `get_media`) for fresh addresses. A dead token at that re-read
+    (`TokenInvalid`, `PermissionMissing`) is raised, not kept as an image problem: it
+    is about the connection, and the caller must stop and mark it.
     """
     prepared = PreparedPost(item=item)
     urls = image_urls(item)
@@ -199,6 +201,8 @@ def _refreshed_urls(prepared: PreparedPost, refresh: Callable[[str], MediaItem] 
     prepared.refreshed = True
     try:
         fresh = refresh(prepared.item.id)
+    except (TokenInvalid, PermissionMissing):
+        raise
     except GraphError as error:
         prepared.image_errors.append({"reason": "refresh_failed", "detail": error.message[:300]})
         return None

@@ -42,7 +42,7 @@ from core.services.bulk_import.importing import (
     insert_draft,
     prepare_post,
 )
-from core.services.review.notifications import notify_scan_finished
+from core.services.review.notifications import notify_connection_broken, notify_scan_finished
 from core.services.bulk_import.scan import ScanOptions, oldest_wanted, parse_scan_options, skip_reason
 from core.token_vault import TokenVaultError
 
@@ -90,6 +90,7 @@ class ScanRun:
         self.connection: InstagramConnection | None = None
         self.client: GraphClient | None = None
         self.calls_at_start = 0
+        self.dead_token: GraphError | None = None  # set by the first re-read Meta refused the token for
 
     # -- the whole run --
 
@@ -100,8 +101,7 @@ class ScanRun:
             self.calls_at_start = self.budget.total_calls(self.connection.ig_user_id)
             self._target()  # read once now: no batch then reads while it waits on Meta or the AI
             self._end_reads()
-            items = self._list_posts(options)
-            self._import(items)
+            self._list_and_import(options)
         except ScanStopped as stop:
             return self._stop(stop)
         return self._finish()
@@ -123,6 +123,14 @@ class ScanRun:
         )
         return connection, client
 
+    def _list_and_import(self, options: ScanOptions) -> None:
+        """A dead token stops the scan wherever Graph says so: at the listing or at a CDN re-read."""
+        try:
+            self._import(self._list_posts(options))
+        except (TokenInvalid, PermissionMissing) as error:
+            self._mark_connection(error)
+            raise ScanStopped(RECONNECT_MESSAGE, retryable=False, reason="reconnect_needed") from None
+
     # -- listing --
 
     def _list_posts(self, options: ScanOptions) -> list[MediaItem]:
@@ -136,9 +144,8 @@ class ScanRun:
                                       "the scan will try again later.", retryable=True, reason="throttled") from None
                 self.tally.error(None, "throttled", f"waited {error.retry_after:.0f}s for Instagram's rate limit")
                 self.keeper.wait(error.retry_after, self.deps.sleep)
-            except (TokenInvalid, PermissionMissing) as error:
-                self._mark_connection(error)
-                raise ScanStopped(RECONNECT_MESSAGE, retryable=False, reason="reconnect_needed") from None
+            except (TokenInvalid, PermissionMissing):
+                raise
             except TransientError as error:
                 raise ScanStopped(f"Instagram is not answering ({error.message}).", retryable=True,
                                   reason="instagram_unavailable") from None
@@ -225,13 +232,22 @@ class ScanRun:
     def _prepare(self, item: MediaItem) -> PreparedPost | None:
         try:
             return prepare_post(item, self.deps.media_store, self.scan.store_id, self._refresh)
+        except (TokenInvalid, PermissionMissing):
+            raise  # not this post's problem: the whole scan stops
         except Exception as error:  # one bad post never fails the scan
             log.exception("scan %s: media %s could not be prepared", self.scan.id, item.id)
             self._post_failed(item.id, "prepare_failed", f"{type(error).__name__}: {error}")
             return None
 
     def _refresh(self, media_id: str) -> MediaItem:
-        return self.client.get_media(media_id)
+        """A CDN re-read; once one met a dead token, the batch's other threads make no call."""
+        if self.dead_token is not None:
+            raise self.dead_token
+        try:
+            return self.client.get_media(media_id)
+        except (TokenInvalid, PermissionMissing) as error:
+            self.dead_token = error
+            raise
 
     def _extract(self, ready: list[PreparedPost]) -> list[Any]:
         currency = self._target().default_currency
@@ -344,6 +360,7 @@ class ScanRun:
                            clock=self.deps.clock)
         if status == "failed":
             self._notify("failed")
+            self.session.commit()  # `fail` has committed already: the notice needs its own
         log.warning("scan %s stopped (%s): %s", self.scan.id, status, stop)
         return status
 
@@ -360,6 +377,7 @@ class ScanRun:
         connection = self.session.get(InstagramConnection, self.connection.id, populate_existing=True)
         connection.status, connection.status_reason = status, reason
         connection.status_changed_at = self.deps.clock.now()
+        notify_connection_broken(self.session, connection, clock=self.deps.clock)  # tell the store at once
         self.session.commit()
         self.connection = connection
 

@@ -28,7 +28,7 @@ from core.services.connecting.connection_lifecycle import (
     refresh_token,
     validate_connection,
 )
-from core.services.review.notifications import notify
+from core.services.review.notifications import notify_connection_broken
 
 log = logging.getLogger("catalog_sync.tokens")
 
@@ -96,15 +96,7 @@ def notify_broken_connections(session: Session, now: datetime, report: UpkeepRep
         select(C).where(C.status.in_(BROKEN), C.access_token_encrypted.is_not(None))
     ).all()
     for connection in broken:
-        changed = (connection.status_changed_at or connection.updated_at or now).isoformat()
-        notify(
-            session, connection.store_id, "connection_expired",
-            "Reconnect your Instagram account",
-            f"Catalog Sync can no longer read @{connection.ig_username or connection.ig_user_id}: "
-            f"{connection.status_reason or connection.status}. New posts are not synced until you reconnect "
-            "on the Connect page.",
-            dedup_key=f"connection_broken:{connection.id}:{connection.status}:{changed}", clock=FrozenClock(now),
-        )
+        notify_connection_broken(session, connection, clock=FrozenClock(now))
         if report is not None:
             report.broken.append(connection.id)
     session.commit()

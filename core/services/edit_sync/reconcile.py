@@ -10,8 +10,10 @@ The caller commits.
 
 Errors: with a `history` row (a poll run), a post that fails is rolled back to a
 savepoint, counted in `posts_failed` with its reason in `errors`, and the run goes on;
-its fingerprint is not updated, so the next poll tries it again. Without one (a
-webhook event), the error propagates so the event's own retry and backoff apply; a
+its fingerprint is not updated, so the next poll tries it again. A dead token
+(`TokenInvalid`, `PermissionMissing`, say at a CDN re-read) is not one post's problem:
+it propagates, so the poll stops and its connection is marked. Without a run (a
+webhook event), every error propagates so the event's own retry and backoff apply; a
 change made without a run gets a small `edit_sync` history row of its own.
 """
 
@@ -23,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import Clock
 from core.ids import new_id
-from core.instagram import MediaItem
+from core.instagram import MediaItem, PermissionMissing, TokenInvalid
 from core.media import MediaStore
 from core.models import InstagramConnection, InstagramSyncHistory, Store
 from core.services.edit_sync.post_changes import (
@@ -70,6 +72,8 @@ def reconcile_media(
     try:
         with session.begin_nested():
             outcome = _reconcile(ctx, connection, media_item, extractor, media_store, refresh)
+    except (TokenInvalid, PermissionMissing):
+        raise  # the connection's problem, not this post's: the poll stops and marks it
     except Exception as error:  # kept on the run, never lost; the next poll retries the post
         record_failure(history, media_item.id, error)
         return SyncOutcome(media_item.id, "failed", reason=f"{type(error).__name__}: {error}"[:300])

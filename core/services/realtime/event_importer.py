@@ -56,16 +56,21 @@ class SyncImporter:
             self._mark(session, connection, "error", f"The stored token cannot be read ({problem}). Reconnect.")
             raise PermanentEventError(f"the store's token cannot be read: {problem}") from None
         try:
+            return self._read_and_reconcile(session, connection, client, media_id)
+        except (TokenInvalid, PermissionMissing) as error:  # at the read or at a CDN re-read
+            status, reason = status_after_error(error) or ("error", error.message)
+            self._mark(session, connection, status, reason)
+            raise PermanentEventError(f"Instagram refused the store's token: {error.message}") from None
+
+    def _read_and_reconcile(self, session: Session, connection: InstagramConnection, client,
+                            media_id: str) -> EventOutcome:
+        try:
             item = client.get_media(media_id)
         except NotFound:
             gone = mark_media_deleted(session, connection, media_id, self.deps.clock)
             if gone.status in NOTHING_DONE:
                 return EventOutcome("ignored", f"media {media_id} no longer exists on Instagram")
             return EventOutcome("processed", f"media {media_id} was deleted on Instagram: {gone.status}")
-        except (TokenInvalid, PermissionMissing) as error:
-            status, reason = status_after_error(error) or ("error", error.message)
-            self._mark(session, connection, status, reason)
-            raise PermanentEventError(f"Instagram refused the store's token: {error.message}") from None
         outcome = reconcile_media(session, connection, item, self.deps.extractor, self.deps.clock, None,
                                   media_store=self.deps.media_store, refresh=client.get_media)
         if outcome.status in NOTHING_DONE:
@@ -74,6 +79,7 @@ class SyncImporter:
 
     def _mark(self, session: Session, connection: InstagramConnection, status: str, reason: str) -> None:
         """Keep the connection's new status even though the event's own work is rolled back."""
+        session.rollback()  # a half-done reconcile must not commit with the mark
         connection.status, connection.status_reason = status, reason
         connection.status_changed_at = self.deps.clock.now()
         session.commit()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import Clock, SystemClock
 from core.ids import new_id
-from core.models import Notification, ProductDraft
+from core.models import InstagramConnection, Notification, ProductDraft
 from core.security import Actor, require_store
 from core.services.review.draft_rules import effective_values
 
@@ -70,6 +70,21 @@ def notify_scan_finished(
     if status not in ("success", "completed"):
         title += f" ({status.replace('_', ' ')})"
     notify(session, store_id, "scan_finished", title, dedup_key=f"scan_finished:{sync_id}", clock=clock)
+
+
+def notify_connection_broken(session: Session, connection: InstagramConnection, clock: Clock | None = None) -> None:
+    """"Reconnect your Instagram account": once per connection and status change, whoever noticed it
+    first (a scan that met a dead token, or the token-upkeep job)."""
+    now = (clock or SystemClock()).now()
+    changed = (connection.status_changed_at or connection.updated_at or now).isoformat()
+    notify(
+        session, connection.store_id, "connection_expired",
+        "Reconnect your Instagram account",
+        f"Catalog Sync can no longer read @{connection.ig_username or connection.ig_user_id}: "
+        f"{connection.status_reason or connection.status}. New posts are not synced until you reconnect "
+        "on the Connect page.",
+        dedup_key=f"connection_broken:{connection.id}:{connection.status}:{changed}", clock=clock,
+    )
 
 
 @dataclass(frozen=True)

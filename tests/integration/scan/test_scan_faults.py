@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from core.instagram import GraphClient
+import pytest
+from sqlalchemy import select
+
+from core.clock import SystemClock
+from core.ids import new_id
+from core.instagram import GraphClient, TokenInvalid
 from core.media import MediaStore
-from core.models import InstagramConnection
+from core.models import InstagramConnection, InstagramSyncHistory, Notification
 from core.services.bulk_import.importing import ImportTarget, import_media
 from core.services.bulk_import.scan import request_scan
+from core.services.edit_sync.reconcile import reconcile_media
 from core.token_vault import TokenVault
 from tests.integration.scan.conftest import QUICK_RETRY, build_world
 from tests.unit.media.images import jpeg, png_claiming
 
 ALL = {"include_videos": True}
+PAST_THE_TOKEN = 61 * 24 * 3600  # a 60-day token is dead, and every signed CDN address with it
 
 
 def reasons(scan) -> set[str]:
@@ -54,6 +61,64 @@ def test_expired_token_fails_the_scan_and_marks_the_connection(world):
     assert "reconnect_needed" in reasons(scan)
     assert connection.status == "expired" and "Reconnect" in connection.status_reason
     assert world.scan(scan_id).drafts_created == 0
+
+
+class AgingExtractor:
+    """The local extractor, with the sandbox's days passing during its first batch: a long scan
+    outlives the CDN addresses it listed and the token that listed them."""
+
+    def __init__(self, inner, sandbox, seconds: float):
+        self.inner, self.sandbox, self.seconds, self.aged = inner, sandbox, seconds, False
+
+    def extract_many(self, requests):
+        if not self.aged:
+            self.sandbox.advance_clock(self.seconds)
+            self.aged = True
+        return self.inner.extract_many(requests)
+
+    def extract(self, *args):
+        return self.inner.extract(*args)
+
+
+def test_a_token_that_dies_mid_scan_fails_it_marks_the_connection_and_asks_to_reconnect(world):
+    world.deps.extractor = AgingExtractor(world.deps.extractor, world.sandbox, PAST_THE_TOKEN)
+    scan_id = request_scan(world.session, world.ops, world.store.id, ALL)
+    world.sandbox.reset_stats()
+    assert world.run() == ["failed"]  # the listing went fine; the second batch's CDN re-read got 190
+    scan = world.scan(scan_id)
+    connection = world.session.get(InstagramConnection, world.connection.id, populate_existing=True)
+    assert "Reconnect" in scan.last_error and "reconnect_needed" in reasons(scan)
+    assert scan.drafts_created == world.settings.scan_batch_size  # the batch done before the token died
+    assert connection.status == "expired" and "Reconnect" in connection.status_reason
+    kinds = set(world.session.scalars(select(Notification.kind).where(Notification.store_id == world.store.id)))
+    assert {"connection_expired", "scan_finished"} <= kinds
+    re_reads = world.sandbox.stats()["by_endpoint"].get("GET /{media-id}", 0)
+    assert 1 <= re_reads <= world.settings.scan_image_threads  # threads already calling; no one after the 190
+
+
+def test_a_dead_token_at_the_cdn_re_read_is_raised_not_kept_as_an_image_problem(world):
+    """Polls and webhook imports share this path: the dead token must reach them to stop and mark."""
+    client = _client(world)
+    item = next(iter(client.list_media(world.account["ig_user_id"], limit=1)))
+    world.sandbox.advance_clock(PAST_THE_TOKEN)
+    with pytest.raises(TokenInvalid):
+        import_media(world.session, item, target=_target(world), extractor=world.deps.extractor,
+                     media_store=world.deps.media_store, refresh=client.get_media)
+    run = _poll_run(world)
+    with pytest.raises(TokenInvalid):  # a poll's run keeps one post's failure, never the connection's
+        reconcile_media(world.session, world.connection, item, world.deps.extractor, SystemClock(), run,
+                        media_store=world.deps.media_store, refresh=client.get_media)
+    assert run.posts_failed == 0 and world.drafts() == []
+
+
+def _poll_run(world) -> InstagramSyncHistory:
+    now = SystemClock().now()
+    run = InstagramSyncHistory(id=new_id("sync"), store_id=world.store.id, connection_id=world.connection.id,
+                               sync_type="incremental_sync", status="running", options={}, errors=[],
+                               posts_failed=0, created_at=now, started_at=now)
+    world.session.add(run)
+    world.session.flush()
+    return run
 
 
 def test_images_failing_checks_leave_drafts_without_them(session, engine, sandbox, tmp_path, database_url):
