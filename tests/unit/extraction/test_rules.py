@@ -94,10 +94,36 @@ def test_title_case_keeps_brands_and_units():
     ("Becoming by Michelle Obama, paperback", "Books & Media"),
     ("Kamusi ya Kiswahili Sanifu bei 1,650", "Books & Media"),
     ("School bags, waterproof, Ksh 1,700", "Other"),
+    # plurals found through their singular, Swahili noun-class pairs, decisive two-word phrases
+    ("Ladies belts, genuine leather Ksh 900", "Fashion & Apparel"),
+    ("Fresh mangoes and avocados 🥭 200 bob per kg", "Food & Beverages"),
+    ("Cotton face masks 3 for 100", "Beauty & Personal Care"),
+    ("Samsung tablets 10 inch, KES 18,000", "Electronics & Gadgets"),
+    ("Blenders 1.5L, 2 speed, Ksh 3,400", "Home & Living"),
+    ("Teak coffee tables, Ksh 9,500", "Home & Living"),
+    ("Insulated water bottles 750ml Ksh 1,100", "Home & Living"),
+    ("Kiatu cha shule bei 1,200", "Fashion & Apparel"),
+    ("Mashati ya kiume bei 1,000", "Fashion & Apparel"),
+    ("Suruali za kitambaa 1,500", "Fashion & Apparel"),
+    ("Mikoba ya ngozi 2,500", "Fashion & Apparel"),
+    ("Pete za fedha 600", "Fashion & Apparel"),
+    ("Kitabu cha Kiswahili 500", "Books & Media"),
+    ("Vikombe vya chai 6 kwa 900", "Home & Living"),
+    ("Tote bags by Amani Crafts Ksh 1,200", "Fashion & Apparel"),  # a seller, not an author
 ])
 def test_categories(caption, category):
     assert categorize(caption).category == category
     assert category in CATEGORIES
+
+
+def test_true_plurals_are_not_read_as_their_singular():
+    assert categorize("Short sleeve cable, top quality").category != "Fashion & Apparel"
+    assert categorize("Denim shorts and crop tops").category == "Fashion & Apparel"
+
+
+def test_tags_keep_the_caption_wording_of_phrases():
+    guess = categorize("Insulated water bottles 750ml")
+    assert guess.matched == ["water bottles"]
 
 
 def test_tags_skip_generic_and_place_hashtags():
