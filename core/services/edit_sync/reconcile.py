@@ -118,14 +118,20 @@ def mark_media_deleted(
     clock: Clock,
     history: InstagramSyncHistory | None = None,
 ) -> SyncOutcome:
-    """A known post is gone (404, or absent from a full listing): withdraw or flag. The caller commits."""
+    """A known post is gone (404, or absent from a full listing): withdraw or flag. The caller commits.
+
+    With a `history` row the post counts in its figures like any other post the run looked at."""
     ctx = SyncContext(session, session.get(Store, connection.store_id), clock, history)
     post = known_post(session, connection.store_id, str(ig_media_id))
     if post is None:
-        return SyncOutcome(str(ig_media_id), "skipped", reason="not a post this store imported")
-    outcome = post_deleted(ctx, post)
+        outcome = SyncOutcome(str(ig_media_id), "skipped", reason="not a post this store imported")
+    else:
+        outcome = post_deleted(ctx, post)
     if history is None:
         _own_run(ctx, connection, outcome)
+    else:
+        history.posts_found = (history.posts_found or 0) + 1
+        _count(history, outcome)
     return outcome
 
 

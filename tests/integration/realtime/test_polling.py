@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from core.models import ApiBudgetSnapshot, InstagramConnection, Notification
 from core.services.realtime.poll_jobs import claim_due_connections
+from tests.fixtures.webhook_server import FB_SECRET, IG_SECRET
+from tests.integration.realtime.conftest import realtime_world
 
 
 def test_a_published_post_becomes_a_draft_by_polling_alone(realtime):
@@ -103,3 +105,21 @@ def test_an_expired_token_marks_the_connection_and_stops_polling(realtime):
     assert connection.status == "expired" and connection.status_reason
     realtime.make_due()
     assert realtime.poll() == []  # only active connections are polled
+
+
+def test_a_poll_that_only_finds_a_deletion_keeps_its_run_with_the_deletion_counted(
+        session, engine, make_sandbox, tmp_path, database_url):
+    """Deletions are posts processed: a scheduled poll that only withdrew a draft is not a quiet one."""
+    sandbox = make_sandbox(fb_app_secret=FB_SECRET, ig_app_secret=IG_SECRET)
+    realtime = realtime_world(session, engine, sandbox, tmp_path, database_url, reconcile_interval_seconds=0)
+    media_id = realtime.publish()
+    realtime.poll()
+    assert realtime.draft(media_id).status == "pending"
+    realtime.sandbox.delete_media(media_id)
+    realtime.make_due()
+    realtime.poll()
+    assert realtime.draft(media_id).status == "withdrawn"
+    created, withdrawn = realtime.runs()
+    assert created.drafts_created == 1
+    assert (withdrawn.posts_found, withdrawn.posts_processed, withdrawn.posts_skipped) == (1, 1, 0)
+    assert withdrawn.status == "success" and withdrawn.drafts_created == 0

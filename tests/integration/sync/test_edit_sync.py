@@ -164,6 +164,7 @@ def test_deleted_post_withdraws_a_draft_and_flags_a_product(world):
     product = world.product(product.id)
     assert product.source_deleted_at is not None and product.status == "active"  # flag only (default)
     assert run.products_updated == 1
+    assert (run.posts_found, run.posts_processed) == (2, 2)  # both deletions count in the run
     assert world.deleted(other.ig_media_id).status == "skipped"  # idempotent
     assert world.session.scalar(select(Notification).where(Notification.kind == "source_deleted"))
 
