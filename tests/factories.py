@@ -25,19 +25,23 @@ def make_ops(session, email: str = "ops@vendly.test", password: str = "ops-pass-
     return actor_for(user)
 
 
-def write_test_image(media_dir, name: str, color=(200, 60, 90), size=(800, 800)) -> dict:
-    """A real JPEG and its thumbnail under media_dir, as the media store describes them."""
-    from pathlib import Path
+def write_test_image(media_dir, name: str, color=None, size=(800, 800), namespace: str = "shared") -> dict:
+    """A real photo kept by the media store's own writer (full copy and thumbnail under media_dir),
+    described as `product_draft.images` holds it. Without a colour, one is derived from `name`, so
+    different names make different images (the store keeps identical bytes once)."""
+    import hashlib
+    import io
 
     from PIL import Image
 
-    media_dir = Path(media_dir)
-    full, thumb = Path("full") / f"{name}.jpg", Path("thumb") / f"{name}.jpg"
-    for relative, dimensions in ((full, size), (thumb, (400, 400))):
-        (media_dir / relative).parent.mkdir(parents=True, exist_ok=True)
-        Image.new("RGB", dimensions, color).save(media_dir / relative, "JPEG", quality=80)
-    return {"key": full.as_posix(), "thumb": thumb.as_posix(), "width": size[0], "height": size[1],
-            "source_url": f"https://scontent.cdninstagram.com/{name}.jpg"}
+    from core.media import LocalMediaBackend, MediaStore
+
+    if color is None:
+        color = tuple(hashlib.sha256(name.encode()).digest()[:3])
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "JPEG", quality=90)
+    store = MediaStore(LocalMediaBackend(media_dir))
+    return store.store_bytes(buffer.getvalue(), f"https://scontent.cdninstagram.com/{name}.jpg", namespace).as_dict()
 
 
 def make_draft(session, store, *, media_dir=None, image_count: int = 1, commit: bool = True, **fields):
@@ -70,7 +74,8 @@ def make_draft(session, store, *, media_dir=None, image_count: int = 1, commit: 
     }
     columns.update({k: v for k, v in fields.items() if k not in extracted_fields})
     if media_dir is not None and not columns["images"]:
-        columns["images"] = [write_test_image(media_dir, f"{draft_id}_{i}") for i in range(image_count)]
+        columns["images"] = [write_test_image(media_dir, f"{draft_id}_{i}", namespace=store.id)
+                             for i in range(image_count)]
         columns["ig_media_type"] = "CAROUSEL_ALBUM" if image_count > 1 else "IMAGE"
     draft = ProductDraft(**columns)
     session.add(draft)

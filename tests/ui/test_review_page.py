@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from core.clock import utcnow
-from core.models import Product, ProductDraft
-from core.services.review.approval import maybe_auto_approve, update_review_settings
+from core.models import Product, ProductDraft, Store
+from core.services.review.approval import ReviewSettings, maybe_auto_approve, review_settings, update_review_settings
 from core.services.review.notifications import notify_new_draft
 from tests.factories import make_draft, make_seller, make_store
 from tests.fixtures.app_test import logged_in_app
@@ -41,6 +41,18 @@ def _count(session, model, *where) -> int:
     return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
+def _card(at: AppTest, draft):
+    return at.get_by_key(f"card_{draft.id}")
+
+
+def _texts(block) -> list[str]:
+    return [element.value for element in (*block.markdown, *block.caption)]
+
+
+def _image_urls(block) -> list[str]:
+    return [url for image in block.get("image") for url in image.value]
+
+
 def test_grid_shows_cards_with_chip_counts_and_filters(seller_shop, session, app_db):
     make_draft(session, seller_shop, media_dir=app_db, image_count=3, name="Kitenge Dress", confidence=0.92)
     make_draft(session, seller_shop, name="Mystery", confidence=0.3, images=[{"key": "gone.jpg", "thumb": "gone.jpg"}])
@@ -58,6 +70,48 @@ def test_grid_shows_cards_with_chip_counts_and_filters(seller_shop, session, app
     at.pills(key="review_band").set_value("all").run()
     at.text_input(key="review_search").input("myst").run()
     assert _card_names(at) == ["Mystery"]
+
+
+def test_cards_show_real_thumbnails_price_confidence_expiry_and_image_count(seller_shop, session, app_db):
+    kitenge = make_draft(session, seller_shop, media_dir=app_db, image_count=3, name="Kitenge Dress", price=3500,
+                         confidence=0.92)
+    sandals = make_draft(session, seller_shop, media_dir=app_db, name="Sandals", price=1250.5, confidence=0.6,
+                         expires_at=utcnow() + timedelta(hours=10, minutes=30))
+    mystery = make_draft(session, seller_shop, name="Mystery", price=None, confidence=0.3,
+                         images=[{"key": "gone.jpg", "thumb": "gone.jpg"}])
+    at = _review_as("a@shop.test", "seller-pass-1")
+    assert _texts(_card(at, kitenge)) == [
+        "**Kitenge Dress**  \nKES 3,500", ":green-badge[High 92%]",
+        ":blue-badge[:material/photo_library: 3 images]", "expires in 7 days"]
+    assert _texts(_card(at, sandals)) == [
+        "**Sandals**  \nKES 1,250.50", ":orange-badge[Medium 60%]", "expires in 10 h"]
+    assert _texts(_card(at, mystery)) == ["**Mystery**  \nno price", ":red-badge[Low 30%]", "expires in 7 days"]
+    # Each card shows its own stored thumbnail; only the draft whose file is gone gets the placeholder.
+    [placeholder] = _image_urls(_card(at, mystery))
+    thumbs = _image_urls(_card(at, kitenge)) + _image_urls(_card(at, sandals))
+    assert len(set(thumbs)) == 2 and placeholder not in thumbs
+    at.button(key=f"edit_{kitenge.id}").click().run()
+    carousel = [image.value for image in at.get("image") if len(image.value) > 1]
+    assert len(carousel) == 1 and len(set(carousel[0])) == 3 and placeholder not in carousel[0]
+
+
+def test_approval_settings_form_saves_to_the_store_and_auto_approval_follows_it(seller_shop, session):
+    at = _review_as("a@shop.test", "seller-pass-1")
+    assert at.toggle(key="auto_approve").value is False
+    at.toggle(key="auto_approve").set_value(True)
+    at.slider(key="auto_threshold").set_value(0.85)
+    at.radio(key="product_status").set_value("draft")
+    next(button for button in at.button if button.label == "Save settings").click().run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.toast] == ["Approval settings saved."]
+    session.expire_all()
+    assert review_settings(session.get(Store, seller_shop.id)) == ReviewSettings(
+        product_status="draft", auto_approve=True, auto_approve_threshold=0.85)
+    assert (at.toggle(key="auto_approve").value, at.slider(key="auto_threshold").value) == (True, 0.85)
+    sure = make_draft(session, seller_shop, name="Sure Enough", confidence=0.87, commit=False)
+    unsure = make_draft(session, seller_shop, name="Not So Sure", confidence=0.84, commit=False)
+    assert maybe_auto_approve(session, sure).status == "draft"
+    assert maybe_auto_approve(session, unsure) is None
 
 
 def test_select_page_and_batch_approve(seller_shop, session):
