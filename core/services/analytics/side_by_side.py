@@ -34,4 +34,5 @@ def run_side_by_side(session: Session, queries: dict[str, Callable[[Session], An
 def _on_own_session(engine, query: Callable[[Session], T]) -> T:
     with Session(bind=engine) as session:
         session.execute(text(f"SET LOCAL work_mem = '{ANALYTICS_WORK_MEM}'"))
+        session.execute(text("SET LOCAL jit = off"))
         return query(session)

@@ -8,9 +8,9 @@ in the database on either backend.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from sqlalchemy import Select, func, literal_column, select
+from sqlalchemy import Select, func, literal_column, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
@@ -116,21 +116,34 @@ def _is_empty_sqlite(element, compiler, **kw):
 
 
 def percentiles(
-    session: Session, values: Select, fractions: Sequence[float]
-) -> dict[float, float | None]:
-    """Nearest-rank percentiles of the single column `values` selects (None when empty).
+    session: Session,
+    select_from: Callable[..., Select],
+    series: dict[str, tuple[ColumnElement, ColumnElement]],
+    fractions: Sequence[float],
+) -> dict[str, dict[float, float | None]]:
+    """Nearest-rank percentiles of several value series over one set of rows (None when empty).
 
-    PostgreSQL uses `percentile_disc`, which is the nearest-rank definition; SQLite
-    has no percentile function, so it counts and reads the k-th value by OFFSET.
+    `select_from(*columns)` selects the rows; each series is `(value, condition)`. PostgreSQL
+    reads the rows once, with one `percentile_disc ... FILTER (WHERE condition)` per series
+    and fraction (`percentile_disc` is the nearest-rank definition). SQLite has no percentile
+    function, so it counts and reads the k-th value by OFFSET, series by series.
     """
-    sub = values.subquery()
-    column = list(sub.c)[0]
     if session.get_bind().dialect.name == "postgresql":
-        aggregates = [func.percentile_disc(f).within_group(column) for f in fractions]
-        row = session.execute(select(*aggregates)).one()
-        return {f: (None if v is None else float(v)) for f, v in zip(fractions, row)}
-    count = session.execute(select(func.count()).select_from(sub)).scalar_one()
-    return {f: _kth_value(session, column, sub, count, f) for f in fractions}
+        aggregates = [func.percentile_disc(f).within_group(value).filter(condition)
+                      for value, condition in series.values() for f in fractions]
+        values = iter(session.execute(select_from(*aggregates)).one())
+        return {name: {f: _as_float(next(values)) for f in fractions} for name in series}
+    found = {}
+    for name, (value, condition) in series.items():
+        sub = select_from(value).where(condition).subquery()
+        column = list(sub.c)[0]
+        count = session.execute(select(func.count()).select_from(sub)).scalar_one()
+        found[name] = {f: _kth_value(session, column, sub, count, f) for f in fractions}
+    return found
+
+
+def _as_float(value) -> float | None:
+    return None if value is None else float(value)
 
 
 def _kth_value(session, column, sub, count: int, fraction: float) -> float | None:
@@ -138,8 +151,18 @@ def _kth_value(session, column, sub, count: int, fraction: float) -> float | Non
         return None
     rank = max(1, math.ceil(fraction * count))
     stmt = select(column).select_from(sub).order_by(column).offset(rank - 1).limit(1)
-    value = session.execute(stmt).scalar_one()
-    return None if value is None else float(value)
+    return _as_float(session.execute(stmt).scalar_one())
+
+
+def prefer_hash_aggregation(session: Session) -> None:
+    """For the rest of this transaction, group by hashing rather than by sorting (PostgreSQL).
+
+    The planner guesses about 200 values for every grouped expression, so grouping by a
+    handful of them looks like a million groups and it sorts the whole year of rows; they
+    take a few thousand values together, which a hash table holds (and spills if it must).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL enable_sort = off"))
 
 
 def ratio(numerator: float | int | None, denominator: float | int | None) -> float | None:
