@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import time
+from datetime import datetime
 
 import click
 
@@ -13,9 +13,11 @@ from core.db import get_engine, session_factory
 from core.errors import CatalogSyncError
 from core.jobs import new_worker_id
 from core.security import SYSTEM
-from core.services.bulk_import.scan import get_scan, request_scan
+from core.services.bulk_import.scan import ScanView, get_scan, request_scan
 from core.services.bulk_import.import_deps import ImportDeps
 from core.services.bulk_import.scan_runner import claim_scan, run_claimed_scan
+
+WORKER_POLL_SECONDS = 1.0  # how often to look again while a worker runs the scan
 
 
 @click.command("scan", help="Scan a store's connected Instagram account into drafts, in the foreground.")
@@ -39,7 +41,7 @@ def scan(store_id: str, limit: int | None, include_videos: bool, no_carousels: b
         except CatalogSyncError as error:
             raise click.ClickException(_readable(error)) from error
     deps = _deps(settings, factory, extractor)
-    summary = _run_to_the_end(deps, factory, scan_id)
+    summary = run_to_the_end(deps, factory, scan_id)
     click.echo(json.dumps(summary, indent=2, default=str))
     if summary["status"] == "failed":
         raise SystemExit(1)
@@ -51,22 +53,36 @@ def _deps(settings, factory, extractor: str) -> ImportDeps:
     return ImportDeps.from_settings(settings, factory, extractor=build_extractor(settings, mode=extractor))
 
 
-def _run_to_the_end(deps: ImportDeps, factory, scan_id: str) -> dict:
+def run_to_the_end(deps: ImportDeps, factory, scan_id: str, say=lambda text: click.echo(text, err=True)) -> dict:
     """Run the scan here, retrying as the queue allows, and return its summary once it is done.
 
-    A worker may claim it first; then this waits for the worker to finish it.
+    A retry waits out its backoff (`next_attempt_at`), saying so on stderr: calling Meta
+    again at once only adds to a throttle or an outage. A worker may claim it first; then
+    this waits for the worker to finish it.
     """
     owner = new_worker_id()
     while True:
         with factory() as session:
-            view = get_scan(session, SYSTEM, scan_id)
+            view = get_scan(session, SYSTEM, scan_id, clock=deps.clock)
         if view.status in ("success", "partial_success", "failed"):
             return view.summary()
+        wait = _backoff_left(view, deps.clock.now())
+        if wait > 0:
+            say(f"attempt failed ({view.last_error}); waiting {wait:.0f}s, until "
+                f"{view.next_attempt_at:%H:%M:%S} UTC, before retrying")
+            deps.sleep(wait)
+            continue
         lease = claim_scan(deps, scan_id, owner) if view.status == "queued" else None
         if lease is not None:
             run_claimed_scan(deps, lease)
         else:
-            time.sleep(1.0)
+            deps.sleep(WORKER_POLL_SECONDS)
+
+
+def _backoff_left(view: ScanView, now: datetime) -> float:
+    if view.status != "queued" or view.next_attempt_at is None:
+        return 0.0
+    return max(0.0, (view.next_attempt_at - now).total_seconds())
 
 
 def _readable(error: CatalogSyncError) -> str:

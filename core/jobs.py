@@ -19,20 +19,19 @@ sync runs):
 4. `reap_expired` returns rows whose lease ran out (a worker died) to the queue, or
    fails them once they used up their attempts, so a poison row cannot kill
    workers forever.
+5. Long work keeps its leases with `core.lease_keeper.LeaseKeeper` (a scan's one, or
+   a batch of events'), and a stopping worker hands rows it has not started back with
+   `release` at once, without using an attempt.
 
 Nothing here knows what the work is; `JobQueue` names the table and its statuses.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import random
 import secrets
 import socket
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,8 +41,6 @@ from sqlalchemy.orm import Session
 
 from core.clock import Clock, SystemClock
 from core.models import InstagramSyncHistory, InstagramWebhookEvent
-
-log = logging.getLogger("catalog_sync.jobs")
 
 DEFAULT_LEASE_SECONDS = 60.0
 DEFAULT_MAX_ATTEMPTS = 3
@@ -341,43 +338,16 @@ def requeue(session: Session, queue: JobQueue, row_id: str, *, clock: Clock | No
     return changed
 
 
-class LeaseKeeper:
-    """Renews a lease on its own connection while long work (a scan) runs or waits."""
+def release(session: Session, queue: JobQueue, lease: Lease) -> None:
+    """Hand a claimed row back untouched (the worker is stopping before it got to it).
 
-    def __init__(self, session_factory: Callable[[], Session], queue: JobQueue, lease: Lease, *,
-                 lease_seconds: float, clock: Clock | None = None):
-        self.session_factory, self.queue, self.lease = session_factory, queue, lease
-        self.lease_seconds, self.clock = lease_seconds, clock
-        self.lost = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name=f"lease-{lease.row_id}", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _loop(self) -> None:
-        interval = max(0.2, self.lease_seconds / 3)
-        while not self._stop.wait(interval):
-            try:
-                with self.session_factory() as session:
-                    renew(session, self.queue, self.lease, lease_seconds=self.lease_seconds, clock=self.clock)
-            except LeaseLost:
-                self.lost.set()
-                return
-            except Exception:  # a database blip: try again next tick, the lease has slack
-                log.exception("%s %s: lease renewal failed", self.queue.name, self.lease.row_id)
-
-    def check(self) -> None:
-        if self.lost.is_set():
-            raise LeaseLost(f"{self.queue.name} {self.lease.row_id}: lease lost")
-
-    def wait(self, seconds: float, sleep: Callable[[float], None]) -> None:
-        """Sit out a throttle in short naps, noticing a lost lease."""
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            self.check()
-            sleep(min(left, 1.0))
+    It is ready at once, and the claim is undone rather than counted as an attempt:
+    `attempts` goes back to its value before the claim. That keeps the fence sound,
+    since the only lease that ever carried this owner and token is the one handed
+    back here. Fenced (raises LeaseLost if the row was reaped meanwhile); commits."""
+    _fenced_update(session, queue, lease, {
+        "status": queue.ready_status,
+        "lease_owner": None,
+        "lease_expires_at": None,
+        "attempts": queue.column("attempts") - 1,
+    })

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core import jobs
 from core.clock import Clock, SystemClock
 from core.db import end_idle_transactions_after
+from core.lease_keeper import LeaseKeeper
 from core.services.review.expiry import expire_drafts_job, expiry_reminders_job
 from core.services.realtime.poll_jobs import poll_connections_job
 from core.services.bulk_import.scan_runner import run_scans_job
@@ -77,22 +78,61 @@ def process_webhook_events(deps: WorkerDeps, batch: int = EVENT_BATCH) -> int:
         with deps.session() as session:
             leases = jobs.claim(session, jobs.WEBHOOK_EVENTS, deps.worker_id, limit=batch,
                                 lease_seconds=deps.event_lease_seconds, clock=deps.clock)
-            for lease in leases:
-                handled += _handle_one(session, lease, deps)
+            handled += _work_through(session, leases, deps)
         if len(leases) < batch:
             return handled
     return handled
 
 
-def _handle_one(session: Session, lease: jobs.Lease, deps: WorkerDeps) -> int:
-    if deps.stopping.is_set():
-        return 0  # the lease runs out and another worker takes the event
+def _work_through(session: Session, leases: list[jobs.Lease], deps: WorkerDeps) -> int:
+    """Handle a claimed batch in order while a keeper renews the leases not yet finished
+    (one slow look-up must not let the rest of the batch be reaped and done twice).
+    On stop, the events not started go back to the queue at once."""
+    if not leases:
+        return 0
+    keeper = LeaseKeeper(deps.session, jobs.WEBHOOK_EVENTS, leases, lease_seconds=deps.event_lease_seconds,
+                         clock=deps.clock)
+    keeper.start()
+    handled = 0
+    try:
+        for lease in leases:
+            if deps.stopping.is_set():
+                break
+            try:
+                handled += _handle_one(session, lease, keeper, deps)
+            finally:
+                keeper.done(lease)
+    finally:
+        keeper.stop()
+        _give_back(session, keeper.held(), deps)
+    return handled
+
+
+def _handle_one(session: Session, lease: jobs.Lease, keeper: LeaseKeeper, deps: WorkerDeps) -> int:
+    if keeper.is_lost(lease):
+        log.warning("skipped event %s: its lease was lost before its turn", lease.row_id)
+        return 0
     try:
         handle_claimed_event(session, lease, deps.importer, deps.clock)
         return 1
     except jobs.LeaseLost as lost:
         log.warning("dropped an event whose lease was lost: %s", lost)
         return 0
+
+
+def _give_back(session: Session, leases: list[jobs.Lease], deps: WorkerDeps) -> None:
+    """Release events this worker claimed but never started, without using an attempt."""
+    session.rollback()
+    for lease in leases:
+        try:
+            jobs.release(session, jobs.WEBHOOK_EVENTS, lease)
+        except jobs.LeaseLost:
+            pass  # reaped meanwhile: it is back in the queue already
+        except Exception:  # the database is away: the lease runs out and the reaper has it
+            log.exception("could not hand event %s back", lease.row_id)
+            session.rollback()
+    if leases:
+        log.info("worker %s handed %d unstarted events back", deps.worker_id, len(leases))
 
 
 def reap_expired_leases(deps: WorkerDeps) -> int:
@@ -137,7 +177,8 @@ def build_scheduler(deps: WorkerDeps, job_list: list[Job] | None = None) -> Bloc
 
 
 def run_forever(deps: WorkerDeps, job_list: list[Job] | None = None) -> None:
-    """Run until SIGTERM or SIGINT; then finish the event in hand and stop.
+    """Run until SIGTERM or SIGINT; then finish the event in hand, hand the rest of its
+    batch back to the queue, and stop.
 
     The handler only sets a flag: the signal may land before the scheduler runs or
     while its loop holds the job-store lock, so a helper thread does the stopping."""

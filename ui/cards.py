@@ -8,6 +8,7 @@ instead of breaking the grid.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -17,11 +18,12 @@ from PIL import Image, ImageDraw
 
 from core.clock import utcnow
 from core.config import get_settings
-from core.services.review.draft_rules import confidence_band, expires_in_text, format_price
+from core.services.review.draft_rules import confidence_band, expires_in_text, format_price, sync_note_summary
 from core.services.review.drafts import DraftCard
 
 BAND_COLOURS = {"high": "green", "medium": "orange", "low": "red", "unknown": "gray"}
 BAND_LABELS = {"high": "High", "medium": "Medium", "low": "Low", "unknown": "No score"}
+CARD_NOTE_WIDTH = 70  # characters of the change note a card shows; the Edit dialog has it all
 # Why a draft left the queue without a person's decision, said on its card.
 STATUS_EXPLANATIONS = {"withdrawn": "its Instagram post was deleted before review"}
 
@@ -85,8 +87,16 @@ def draft_card(
                 st.badge("edited", icon=":material/edit:", color="violet")
             if card.auto_approved:
                 st.badge("auto-approved", icon=":material/bolt:", color="green")
+        if card.change_note:
+            st.caption(f":material/sync: {change_note_line(card.change_note)}")
         st.caption(status_text(card))
         actions(card)
+
+
+def change_note_line(note: str) -> str:
+    """A card's one line about what Instagram changed since the draft was made."""
+    summary = textwrap.shorten(sync_note_summary(note), CARD_NOTE_WIDTH, placeholder=" …")
+    return f"Changed on Instagram: {summary}"
 
 
 def status_text(card: DraftCard) -> str:

@@ -92,6 +92,9 @@ def _image_strip(card: DraftCard) -> None:
         confidence_badge(card.confidence)
         if card.permalink:
             st.link_button("View post", card.permalink, icon=":material/open_in_new:")
+    if card.change_note:
+        kept = " Your own edits are kept and still win." if card.edited_fields else ""
+        st.info(f"{card.change_note}.{kept}", icon=":material/sync:")
     if card.caption:
         with st.expander("Instagram caption"):
             st.text(card.caption)

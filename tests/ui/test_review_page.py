@@ -7,9 +7,11 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from core.clock import utcnow
+from core.clock import SystemClock, utcnow
+from core.instagram import MediaItem
 from core.models import Product, ProductDraft, Store
 from core.services.review.approval import ReviewSettings, maybe_auto_approve, review_settings, update_review_settings
+from core.services.edit_sync.post_changes import PostRead, SyncContext, known_post, update_draft
 from core.services.review.notifications import notify_new_draft
 from tests.factories import make_draft, make_seller, make_store
 from tests.fixtures.app_test import logged_in_app
@@ -112,6 +114,36 @@ def test_approval_settings_form_saves_to_the_store_and_auto_approval_follows_it(
     unsure = make_draft(session, seller_shop, name="Not So Sure", confidence=0.84, commit=False)
     assert maybe_auto_approve(session, sure).status == "draft"
     assert maybe_auto_approve(session, unsure) is None
+
+
+def _edited_on_instagram(session, store, draft, changes: dict) -> None:
+    """What edit sync does when the draft's post changed: the real writer leaves its note."""
+    post = known_post(session, store.id, draft.ig_media_id)
+    ai = {**draft.extracted_data, **{name: change["to"] for name, change in changes.items()}}
+    item = MediaItem(id=draft.ig_media_id, media_type="IMAGE", caption="edited caption", timestamp=utcnow(),
+                     media_urls=())
+    update_draft(SyncContext(session, store, SystemClock()), post, PostRead(item, "edited", ai, None, changes))
+    session.commit()
+
+
+def test_instagram_change_note_shows_short_on_the_card_and_whole_in_the_editor(seller_shop, session):
+    cheaper = make_draft(session, seller_shop, name="Denim Jacket", price=2500)
+    _edited_on_instagram(session, seller_shop, cheaper, {"price": {"from": "2500.00", "to": "2000.00"}})
+    renamed = make_draft(session, seller_shop, name="Kitenge Dress", price=3000, seller_edits={"name": "Maxi"})
+    _edited_on_instagram(session, seller_shop, renamed, {
+        "name": {"from": "Kitenge Dress", "to": "Kitenge Maxi Dress in Red and Gold"},
+        "price": {"from": "3000.00", "to": "3500.00"}})
+    untouched = make_draft(session, seller_shop, name="Sandals")
+    at = _review_as("a@shop.test", "seller-pass-1")
+    assert ":material/sync: Changed on Instagram: price: KES 2,500 → KES 2,000" in _texts(_card(at, cheaper))
+    [long_line] = [text for text in _texts(_card(at, renamed)) if "Changed on Instagram" in text]
+    assert long_line.endswith(" …") and "KES 3,500" not in long_line
+    assert not [text for text in _texts(_card(at, untouched)) if "Instagram" in text]
+    at.button(key=f"edit_{renamed.id}").click().run()
+    [note] = [info.value for info in at.info]
+    assert note.startswith("Instagram edit ") and note.endswith(
+        "UTC: name: Kitenge Dress → Kitenge Maxi Dress in Red and Gold; price: KES 3,000 → KES 3,500. "
+        "Your own edits are kept and still win.")
 
 
 def test_select_page_and_batch_approve(seller_shop, session):

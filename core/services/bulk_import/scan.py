@@ -179,6 +179,7 @@ class ScanView:
     duration_ms: int | None
     last_error: str | None
     seconds_left: float | None
+    next_attempt_at: datetime | None = None  # a queued retry waits until then (backoff)
 
     @property
     def is_active(self) -> bool:
@@ -229,6 +230,7 @@ def view_of(scan: InstagramSyncHistory, now: datetime) -> ScanView:
         duration_ms=scan.duration_ms,
         last_error=scan.last_error,
         seconds_left=seconds_left(scan.posts_processed or 0, scan.posts_found or 0, elapsed) if active else None,
+        next_attempt_at=scan.next_attempt_at if scan.status == "queued" else None,
     )
 
 

@@ -27,6 +27,7 @@ from core.instagram import (
     shared_budget,
 )
 from core.instagram.client import PAGE_SIZE
+from core.lease_keeper import LeaseKeeper
 from core.models import InstagramConnection, InstagramSyncHistory
 from core.services.usage.api_budget import record_budget_snapshot
 from core.services.connecting.connect_rules import status_after_error
@@ -82,7 +83,7 @@ class Tally:
 
 class ScanRun:
     def __init__(self, session: Session, scan: InstagramSyncHistory, lease: jobs.Lease, deps: ImportDeps,
-                 keeper: jobs.LeaseKeeper):
+                 keeper: LeaseKeeper):
         self.session, self.scan, self.lease, self.deps, self.keeper = session, scan, lease, deps, keeper
         self.tally = Tally()
         self.calls_before_run = scan.api_calls_used or 0

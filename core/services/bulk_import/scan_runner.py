@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from core import jobs
 from core.db import end_idle_transactions_after
+from core.lease_keeper import LeaseKeeper
 from core.models import InstagramSyncHistory
 from core.services.bulk_import.import_deps import ImportDeps, import_deps_for_worker
 from core.services.bulk_import.scan import SYNC_TYPE
@@ -70,8 +71,8 @@ def claim_scan(deps: ImportDeps, scan_id: str, owner: str) -> jobs.Lease | None:
 
 def run_claimed_scan(deps: ImportDeps, lease: jobs.Lease) -> str:
     """Run a scan this worker holds; returns its final status (or `lease_lost`)."""
-    keeper = jobs.LeaseKeeper(lambda: _lease_bound_session(deps), jobs.SYNC_RUNS, lease,
-                              lease_seconds=deps.scan_lease_seconds, clock=deps.clock)
+    keeper = LeaseKeeper(lambda: _lease_bound_session(deps), jobs.SYNC_RUNS, lease,
+                         lease_seconds=deps.scan_lease_seconds, clock=deps.clock)
     keeper.start()
     session = _lease_bound_session(deps)
     try:

@@ -29,7 +29,7 @@ from core.media import MediaError, MediaStore
 from core.models import InstagramSyncHistory, Product, ProductDraft, Store, SyncConflict
 from core.services.usage.ai_usage import record_ai_usages
 from core.services.edit_sync.change_log import record_change
-from core.services.review.draft_rules import edits_after_change
+from core.services.review.draft_rules import edits_after_change, is_sync_note, sync_note
 from core.services.bulk_import.importing import Extractor, prepare_post
 from core.services.review.notifications import notify
 from core.services.review.products import product_values, write_fields
@@ -48,7 +48,6 @@ from core.services.edit_sync.sync_rules import (
 from core.services.edit_sync.sync_settings import edit_sync_settings
 
 AI_FIELDS = tuple(name for name in SYNC_FIELDS if name != "images")
-SYNC_NOTE_PREFIX = "Instagram edit"
 
 
 @dataclass(frozen=True)
@@ -194,8 +193,8 @@ def update_draft(ctx: SyncContext, post: KnownPost, read: PostRead) -> SyncOutco
     """The draft takes the new AI reading; seller edits stay on top (and win)."""
     draft = post.draft
     summary = describe_changes(read.changes, ctx.store.default_currency)
-    notes = [n for n in read.ai.get("notes") or [] if not str(n).startswith(SYNC_NOTE_PREFIX)]
-    notes.append(f"{SYNC_NOTE_PREFIX} {ctx.now:%Y-%m-%d %H:%M} UTC: {summary}")
+    notes = [n for n in read.ai.get("notes") or [] if not is_sync_note(n)]
+    notes.append(sync_note(ctx.now, summary))
     draft.extracted_data = {**read.ai, "notes": notes}
     draft.seller_edits = edits_after_change(read.ai, draft.seller_edits, {})
     draft.confidence = read.ai.get("confidence")

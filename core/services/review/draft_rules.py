@@ -31,6 +31,9 @@ MAX_TAG_LENGTH = 40
 
 EXPIRING_WINDOW = timedelta(hours=48)
 
+# Edit sync leaves one such note on a pending draft whose post changed on Instagram.
+SYNC_NOTE_PREFIX = "Instagram edit"
+
 REJECTION_REASONS = {
     "not_a_product": "Not a product",
     "duplicate": "Duplicate",
@@ -88,6 +91,23 @@ def _as_decimal(value: Any) -> Decimal | None:
         return Decimal(str(value)).quantize(Decimal("0.01"))
     except InvalidOperation:
         return None
+
+
+# --- the note edit sync leaves ------------------------------------------------------------------
+
+
+def sync_note(when: datetime, summary: str) -> str:
+    """"Instagram edit 2025-05-01 09:30 UTC: price: KES 2,500 → KES 2,000"."""
+    return f"{SYNC_NOTE_PREFIX} {when:%Y-%m-%d %H:%M} UTC: {summary}"
+
+
+def is_sync_note(note: Any) -> bool:
+    return str(note).startswith(SYNC_NOTE_PREFIX)
+
+
+def sync_note_summary(note: str) -> str:
+    """What changed, without the prefix and the time (for a card's one line)."""
+    return note.partition(" UTC: ")[2] or note
 
 
 # --- validating a person's changes --------------------------------------------------------------

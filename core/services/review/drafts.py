@@ -26,6 +26,7 @@ from core.services.review.draft_rules import (
     clean_rejection,
     edits_after_change,
     effective_values,
+    is_sync_note,
 )
 
 # "withdrawn": the post was deleted on Instagram before anyone reviewed it (edit sync).
@@ -82,6 +83,11 @@ class DraftCard:
     @property
     def image_count(self) -> int:
         return len(self.images)
+
+    @property
+    def change_note(self) -> str | None:
+        """What Instagram last changed in the post, if edit sync updated this draft."""
+        return next((note for note in reversed(self.notes) if is_sync_note(note)), None)
 
     @property
     def thumb(self) -> str | None:

@@ -125,6 +125,21 @@ def test_renew_keeps_the_lease_past_its_first_expiry(session):
     jobs.complete(session, jobs.WEBHOOK_EVENTS, lease, "processed", clock=clock)
 
 
+def test_release_hands_a_row_back_ready_with_its_attempt_undone_and_is_fenced(session):
+    clock = FrozenClock(T0)
+    [event_id] = add_events(session, 1, clock)
+    [lease] = jobs.claim(session, jobs.WEBHOOK_EVENTS, "w1", clock=clock)
+    jobs.release(session, jobs.WEBHOOK_EVENTS, lease)
+    row = status_of(session, event_id)
+    assert (row.status, row.attempts, row.lease_owner, row.lease_expires_at) == ("pending", 0, None, None)
+    with pytest.raises(jobs.LeaseLost):  # a second release, or one after a reap, changes nothing
+        jobs.release(session, jobs.WEBHOOK_EVENTS, lease)
+    [again] = jobs.claim(session, jobs.WEBHOOK_EVENTS, "w2", clock=clock)  # due at once, no reaper needed
+    assert again.attempt == 1
+    with pytest.raises(jobs.LeaseLost):  # same token, other owner: the fence still holds
+        jobs.complete(session, jobs.WEBHOOK_EVENTS, lease, "processed", clock=clock)
+
+
 def _claim_and_die(session, clock) -> None:
     assert len(jobs.claim(session, jobs.WEBHOOK_EVENTS, "w1", lease_seconds=5, clock=clock)) == 1
     clock.advance(seconds=6)

@@ -142,6 +142,55 @@ def test_a_worker_killed_mid_event_leaves_it_to_another_after_the_lease(engine, 
         jobs.complete(session, jobs.WEBHOOK_EVENTS, dead_lease, "ignored", clock=clock)
 
 
+class StoppingImporter(DraftingImporter):
+    """Sets the worker's stop flag once it has imported `after` media (a SIGTERM mid-batch)."""
+
+    def __init__(self, stopping: threading.Event, after: int):
+        super().__init__()
+        self.stopping, self.after = stopping, after
+
+    def import_event_media(self, session, connection, media_id) -> EventOutcome:
+        outcome = super().import_event_media(session, connection, media_id)
+        if sum(self.calls.values()) >= self.after:
+            self.stopping.set()
+        return outcome
+
+
+def test_a_batch_slower_than_its_lease_keeps_its_leases_and_each_event_runs_once(engine, session):
+    connect(session)
+    ids = [event(session, media_id=f"m{n}", n=n) for n in range(8)]
+    importer = DraftingImporter(delay=0.5)  # 8 x 0.5 s: the batch takes twice its 2 s lease
+    slow = WorkerDeps(engine=engine, importer=importer, worker_id="slow", event_lease_seconds=2.0)
+    other = WorkerDeps(engine=engine, importer=importer, worker_id="other", event_lease_seconds=2.0)
+    worker = threading.Thread(target=lambda: process_webhook_events(slow, batch=8))
+    worker.start()
+    while not importer.calls and worker.is_alive():  # the slow worker holds the whole batch first
+        time.sleep(0.01)
+    taken_by_other = 0
+    while worker.is_alive():
+        reap_expired_leases(other)
+        taken_by_other += process_webhook_events(other)
+        time.sleep(0.1)
+    worker.join()
+    assert taken_by_other == 0
+    assert importer.calls == Counter({f"m{n}": 1 for n in range(8)})
+    assert {(reload(session, i).status, reload(session, i).attempts) for i in ids} == {("processed", 1)}
+
+
+def test_stopping_mid_batch_hands_the_rest_back_at_once_without_using_an_attempt(engine, session):
+    connect(session)
+    ids = [event(session, media_id=f"m{n}", n=n) for n in range(5)]
+    clock = FrozenClock(T0)  # no time passes: nothing can come back through the reaper
+    deps = deps_for(engine, None, clock)
+    deps.importer = StoppingImporter(deps.stopping, after=2)
+    assert process_webhook_events(deps) == 2
+    rest = [reload(session, i) for i in ids[2:]]
+    assert [(e.status, e.attempts, e.lease_owner, e.lease_expires_at) for e in rest] == [("pending", 0, None, None)] * 3
+    survivor = deps_for(engine, DraftingImporter(), clock, worker_id="w2")
+    assert process_webhook_events(survivor) == 3
+    assert {(reload(session, i).status, reload(session, i).attempts) for i in ids} == {("processed", 1)}
+
+
 def test_run_once_runs_every_job(engine, session):
     connect(session)
     event(session)
