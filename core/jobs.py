@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from core.clock import Clock, SystemClock
@@ -140,8 +140,12 @@ def claim(
     limit: int = 10,
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
     clock: Clock | None = None,
+    row_ids: list[str] | None = None,
 ) -> list[Lease]:
-    """Take up to `limit` due rows for `owner` and commit, so the lease is visible."""
+    """Take up to `limit` due rows for `owner` and commit, so the lease is visible.
+
+    `row_ids` narrows the claim to those rows (the CLI's foreground scan runs its own);
+    a row waiting out its backoff is not due, whoever asks."""
     now = (clock or SystemClock()).now()
     expires = now + timedelta(seconds=lease_seconds)
     id_col, attempts_col = queue.column("id"), queue.column("attempts")
@@ -149,6 +153,7 @@ def claim(
         select(id_col)
         .where(queue.column("status") == queue.ready_status)
         .where(or_(queue.column("next_attempt_at").is_(None), queue.column("next_attempt_at") <= now))
+        .where(id_col.in_(row_ids) if row_ids is not None else true())
         .order_by(queue.column(queue.order_by), id_col)
         .limit(limit)
         .with_for_update(skip_locked=True)

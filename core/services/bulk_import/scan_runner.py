@@ -18,10 +18,8 @@ client's own short wait pauses the scan (lease kept) and resumes the listing.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, update
 from sqlalchemy.orm import Session
 
 from core import jobs
@@ -48,25 +46,12 @@ def run_queued_scans(deps: ImportDeps, owner: str, *, limit: int = 1) -> list[st
 
 
 def claim_scan(deps: ImportDeps, scan_id: str, owner: str) -> jobs.Lease | None:
-    """Claim one particular queued scan (the CLI's foreground run); None if someone has it."""
-    now = deps.clock.now()
-    expires = now + timedelta(seconds=deps.scan_lease_seconds)
+    """Claim one particular queued scan (the CLI's foreground run); None if someone has it or
+    it is still waiting out its retry backoff (`next_attempt_at`)."""
     with deps.session_factory() as session:
-        row = session.execute(
-            update(InstagramSyncHistory)
-            .where(InstagramSyncHistory.id == scan_id, InstagramSyncHistory.status == "queued")
-            .values(
-                status="running",
-                lease_owner=owner,
-                lease_expires_at=expires,
-                attempts=InstagramSyncHistory.attempts + 1,
-                started_at=func.coalesce(InstagramSyncHistory.started_at, now),
-            )
-            .returning(InstagramSyncHistory.attempts)
-            .execution_options(synchronize_session=False)
-        ).first()
-        session.commit()
-    return jobs.Lease(scan_id, owner, row[0], expires) if row else None
+        leases = jobs.claim(session, jobs.SYNC_RUNS, owner, limit=1, lease_seconds=deps.scan_lease_seconds,
+                            clock=deps.clock, row_ids=[scan_id])
+    return leases[0] if leases else None
 
 
 def run_claimed_scan(deps: ImportDeps, lease: jobs.Lease) -> str:
