@@ -105,6 +105,12 @@ def categorize(caption: str, head_end: int | None = None) -> CategoryGuess:
     return CategoryGuess(best, round(confidence, 3), scores, matched)
 
 
+def product_strength(text: str) -> int:
+    """The weight of the strongest product word in `text` (0 when it names no product)."""
+    singular_lowered = singular_text(text.lower())
+    return max((_PHRASE_TO_CATEGORY[m.group(1)][1] for m in _PHRASE_RE.finditer(singular_lowered)), default=0)
+
+
 def _whole_words(text: str, start: int, end: int) -> str:
     while end < len(text) and text[end].isalpha():
         end += 1

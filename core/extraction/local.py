@@ -19,7 +19,9 @@ from core.extraction.variants import extract_variants
 EXTRACTOR_VERSION = "local-1"
 MAX_CAPTION_CHARS = 5000
 
-_UNIT_BEFORE_PRICE = re.compile(r"(\d+(?:\.\d+)?\s?(?:kg|g|ml|l|ltr|litres?|liters?))\s*[@:\-=]?\s*$", re.IGNORECASE)
+_UNIT = r"(\d+(?:\.\d+)?\s?(?:kg|g|ml|l|ltr|litres?|liters?))"
+_UNIT_BEFORE_PRICE = re.compile(_UNIT + r"\s*[@:\-=]?\s*$", re.IGNORECASE)
+_UNIT_AFTER_PRICE = re.compile(r"^\s*(?:/=|/-)?\s*(?:per|for|a|/)\s*" + _UNIT + r"\b", re.IGNORECASE)  # "8,000 per 500g"
 _PRICE_CONFIDENCE = {"money": 0.95, "word": 0.85, "bare": 0.6}
 _CURRENCY_CONFIDENCE = {"marker": 0.97, "caption": 0.92, "place": 0.88, "default": 0.75}
 
@@ -38,7 +40,7 @@ def extract_local(caption: str | None, media_type: str = "IMAGE", default_curren
             field_confidence={"is_product": verdict.confidence}, extractor="local",
             notes=[f"not a product: {verdict.reason}"], needs_review=verdict.confidence < REVIEW_THRESHOLD,
         )
-    name = extract_name(text, _unit_hint(text, prices))
+    name = extract_name(text, _unit_hint(text, prices), is_book=guess.category == "Books & Media")
     fields = {
         "is_product": verdict.confidence,
         "price": _price_confidence(prices, notes),
@@ -95,11 +97,12 @@ def _name_confidence(name: str, notes: list[str]) -> float:
 
 
 def _unit_hint(text: str, prices: PriceResult) -> str | None:
-    """'1kg @ 2000': the priced size belongs in the name."""
+    """'1kg @ 2000', '2000 per 1kg': the priced size belongs in the name."""
     chosen = next((c for c in prices.candidates if c.amount == prices.price and c.role == "price"), None)
     if chosen is None:
         return None
     found = _UNIT_BEFORE_PRICE.search(text[max(0, chosen.start - 20):chosen.start])
+    found = found or _UNIT_AFTER_PRICE.match(text[chosen.end:chosen.end + 20])
     return found.group(1) if found else None
 
 

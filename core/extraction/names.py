@@ -1,8 +1,11 @@
-"""A short, Title Case product name from the caption's first words.
+"""A short, Title Case product name from the caption's first line.
 
-Sellers lead with the product ("Kitenge maxi dresses 😍 bei ni 3.5k"), so the
-name is the first line cut at the first emoji, price or clause break, without
-shop filler ("NEW IN", "Mzigo mpya"), prices, phone numbers or hashtags.
+The first line is cut into segments at emojis, prices and clause breaks, without
+shop filler ("NEW IN", "Mzigo mpya"), prices, ages, phone numbers or hashtags.
+Sellers usually lead with the product ("Kitenge maxi dresses 😍 bei ni 3.5k"),
+but often open with hype ("Bei poa!", "Order yours now!"), so the name is the
+first segment that names a product (a vocabulary word of weight 3+), else the
+one with the strongest product word; segments of pure hype are dropped.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from core.extraction.categories import product_strength
 from core.extraction.variants import MATERIALS
 
 MAX_WORDS = 8
@@ -24,14 +28,29 @@ _LEADING_FILLER = re.compile(
     re.IGNORECASE,
 )
 _PRICE_PHRASE = re.compile(
-    r"(?:\b\d+\s+for\s+)?(?:(?:ksh|kshs|kes|ugx|ushs|tsh|tzs|usd|sh|shs|bei(?:\s+ni)?|price|@|\$)\.?\s*[:\-]?\s*)"
-    r"\d[\d,\.]*\s?k?\b(?:\s?/=|\s?/-)?(?:\s*only)?|\b\d[\d,\.]*\s?k?\s?(?:/=|/-|bob\b)|\b\d+\s+for\s+\d[\d,\.]*k?\b[!]*",
+    r"(?:\b\d+\s+for\s+)?(?:(?:ksh|kshs|kes|ugx|ushs|tsh|tzs|rwf|frw|etb|usd|sh|shs|bei(?:\s+ni)?|price|@|\$)\.?\s*[:\-]?\s*)"
+    r"\d[\d,\.]*\s?k?\b(?:\s?/=|\s?/-)?(?:\s*(?:only|tu|pekee|each))?"
+    r"|\b\d[\d,\.]*\s?k?\s?(?:/=|/-|bob\b|ksh\b|kes\b|ugx\b|tzs\b|rwf\b|frw\b|usd\b)(?:\s*(?:only|tu|pekee|each))?"
+    r"|\b\d+\s+for\s+\d[\d,\.]*k?\b[!]*",
     re.IGNORECASE,
 )
+# "for ages 3-6", "age 3+", "aged 2 to 5 years", "3-6 yrs": who it is for, not what it is.
+_AGE_PHRASE = re.compile(
+    r"\b(?:for\s+)?(?:ages?|aged)\s*\d+(?:\s*(?:-|–|to)\s*\d+)?\+?(?:\s*(?:years?|yrs?)(?:\s+old)?)?"
+    r"|\b(?:for\s+)?\d+\s*(?:-|–|to)\s*\d+\s*(?:years?|yrs?)(?:\s+old)?",
+    re.IGNORECASE,
+)
+# "Tote bags by Amani Crafts": the seller, not part of the product (kept for books: "Becoming by Michelle Obama").
+_BY_SELLER = re.compile(r"\s+by\s+(?:@\w+|[A-Z]).*$")
+_HYPE_WORDS = frozenset({
+    "bei", "poa", "order", "yours", "now", "today", "sheng", "hii", "ni", "fiti", "sana", "kali", "tu", "only", "pekee",
+    "wow", "hurry", "grab", "get", "limited", "stock", "sale", "offer", "deal", "deals", "hot", "new", "karibu",
+    "hello", "hi", "hey", "habari", "fam", "guys", "year-end", "mega", "big", "best", "price", "prices", "cheap",
+    "affordable", "quality", "original", "hapa", "leo", "sasa", "ndio", "hizi", "hizo", "za", "ya", "kwa", "and",
+})
 _MULTIPLIER = re.compile(r"\b\d+\s[x×]\s(?=\d)", re.IGNORECASE)
 _MODEL_LIST_TAIL = re.compile(r"(?<![\d/])\s?\d{1,3}(?:/\d{1,3})+\b")
-_BREAK = re.compile(r"[\n.!?,;|:(\[]|\s[-–—]\s|\s{2,}")
-_QUOTED = re.compile(r"['\"‘“]([A-Za-z][^'\"’”]{2,40})['\"’”]")
+_BREAK = re.compile(r"[\n!?,;|:(\[]|\.(?!\d)|(?<!\d)\.|\s[-–—]\s|\s{2,}")  # "1.5L" is not a break
 _UNIT_TOKEN = re.compile(r"^\d+(?:\.\d+)?(?:g|kg|ml|l|ltr|litres?|cm|mm|inch|gb|tb|mah|w|pcs)$", re.IGNORECASE)
 _SMALL_WORDS = {"of", "for", "with", "by", "and", "the", "a", "an", "in", "on", "ya", "na", "wa", "la", "za", "from", "to"}
 _TRAILING_JUNK = {"only", "each", "at", "for", "and", "with", "now", "was", "from", "the", "bei", "ni", "price", "is", "in"}
@@ -48,21 +67,38 @@ def strip_emojis(text: str) -> str:
     return "".join(" " if is_emoji(c) else c for c in text)
 
 
-def extract_name(caption: str, unit_hint: str | None = None) -> str:
-    """The product name, or "" when nothing usable leads the caption."""
+def extract_name(caption: str, unit_hint: str | None = None, is_book: bool = False) -> str:
+    """The product name, or "" when nothing usable leads the caption.
+
+    A book's name is its title, which no vocabulary knows, so for books the first
+    segment wins and keeps its "by Author".
+    """
     first_line = next((line for line in caption.splitlines() if _has_words(line)), "")
-    segments = _segments_by_emoji(_drop_prices_and_filler(first_line))
-    if not segments:
+    pieces = _segments_by_emoji(_drop_prices_and_filler(first_line))
+    if not pieces:
         return ""
-    head = _clean(segments[0])
-    if len(head.split()) <= 2 and len(segments) > 1:
-        head = _with_continuation(head, _clean(segments[1]))
-    quoted = _QUOTED.search(first_line)
-    if quoted and quoted.group(1).lower() not in head.lower() and len(quoted.group(1).split()) <= 5:
-        head = f"{quoted.group(1)} {head}"
+    index = 0 if is_book else _product_segment([text for _, text in pieces])
+    head = _clean(pieces[index][1], is_book)
+    following = next((text for number, text in pieces[index + 1:] if number > pieces[index][0]), None)
+    if following is not None and len(head.split()) <= 2:
+        head = _with_continuation(head, _clean(following, is_book))  # across an emoji: "Perfume oil 💐 Oud Al Layl"
     if unit_hint and unit_hint.lower() not in head.lower():
         head = f"{head} {unit_hint}"
     return title_case(_units_last(head))[:MAX_CHARS].strip()
+
+
+def _product_segment(segments: list[str]) -> int:
+    """The first segment naming a product, else the one with the strongest product word, else the first."""
+    strengths = [product_strength(segment) for segment in segments]
+    naming = [i for i, strength in enumerate(strengths) if strength >= 3]
+    if naming:
+        return naming[0]
+    return strengths.index(max(strengths))  # hype segments were dropped already; ties go to the first
+
+
+def _is_hype(segment: str) -> bool:
+    words = re.findall(r"[\w'-]+", segment.lower())
+    return all(word in _HYPE_WORDS or word.isdigit() for word in words)
 
 
 def _has_words(line: str) -> bool:
@@ -72,6 +108,7 @@ def _has_words(line: str) -> bool:
 def _drop_prices_and_filler(line: str) -> str:
     line = re.sub(r"#\w+", " ", line)
     line = _PRICE_PHRASE.sub(" \U0001F4B2 ", line)  # a price ends a segment like an emoji does
+    line = _AGE_PHRASE.sub(" ", line)
     line = _MULTIPLIER.sub("", line)
     line = _MODEL_LIST_TAIL.sub("", line)
     for _ in range(2):
@@ -83,8 +120,8 @@ def _drop_prices_and_filler(line: str) -> str:
     return line
 
 
-def _segments_by_emoji(line: str) -> list[str]:
-    """Pieces of the line between emojis/prices, each cut at its first clause break."""
+def _segments_by_emoji(line: str) -> list[tuple[int, str]]:
+    """Every clause of the line between emojis/prices, each with the number of the emoji piece it is in."""
     pieces, current = [], []
     for char in line:
         if is_emoji(char):
@@ -94,14 +131,16 @@ def _segments_by_emoji(line: str) -> list[str]:
             current.append(char)
     pieces.append("".join(current))
     segments = []
-    for piece in pieces:
-        cut = _BREAK.split(piece.strip(), maxsplit=1)[0].strip()
-        if re.search(r"[A-Za-z]{2}", cut):
-            segments.append(cut)
+    for number, piece in enumerate(pieces):
+        for clause in _BREAK.split(piece.strip()):
+            if re.search(r"[A-Za-z]{2}", clause) and not _is_hype(clause):
+                segments.append((number, clause.strip()))
     return segments
 
 
-def _clean(segment: str) -> str:
+def _clean(segment: str, keep_by: bool = False) -> str:
+    if not keep_by:
+        segment = _BY_SELLER.sub("", segment)
     words = segment.replace("—", " ").split()
     while words and words[-1].lower().strip(".,!") in _TRAILING_JUNK:
         words.pop()

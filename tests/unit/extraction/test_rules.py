@@ -63,6 +63,17 @@ def test_numeric_ranges():
     ("Homemade chocolate cake 🎂 1kg @ 2000, 2kg @ 3800", "Homemade Chocolate Cake 1kg"),
     ("MZIGO MPYA 🔥🔥 LEATHER OFFICIAL SHOES Ksh 3,500", "Leather Official Shoes"),
     ("#sale Kitenge dress bei 1,500 #nairobi", "Kitenge Dress"),
+    # hype first, the product after it
+    ("Bei poa! Ceramic vase set 🌸 Ksh 1,800", "Ceramic Vase Set"),
+    ("Order yours today! Leather wallets 👛 Ksh 1,200", "Leather Wallets"),
+    ("Hii ni moto sana 🔥 Bluetooth speaker, Ksh 2,999", "Bluetooth Speaker"),
+    ("Ksh 950 tu!! Kikoi ya pwani 🌴", "Kikoi ya Pwani"),
+    # decimals, ages, sellers, prices in any currency, priced sizes after the price
+    ("Juice dispenser 2.5L 3,400/= Ruiru", "Juice Dispenser 2.5L"),
+    ("Toy kitchen set for ages 3-7 🍳 Ksh 2,700", "Toy Kitchen Set"),
+    ("Tote bags by Amani Crafts 👜 Ksh 1,200", "Tote Bags"),
+    ("Coffee beans 🫘 RWF 6,500 per 250g", "Coffee Beans 250g"),
+    ("The River and the Source by Margaret Ogola 📖 paperback, Ksh 800", "The River and the Source by Margaret Ogola"),
 ])
 def test_names(caption, name):
     assert extract_local(caption).name == name
