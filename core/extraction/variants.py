@@ -27,6 +27,7 @@ _COLOR_CANON = {"gray": "grey", "navy blue": "navy"}
 _COLOR_WORDS = sorted(set(ENGLISH_COLORS) | set(SWAHILI_COLORS), key=len, reverse=True)
 _COLOR_RE = re.compile(r"\b(" + "|".join(map(re.escape, _COLOR_WORDS)) + r")\b")
 _COLOR_LEAD = re.compile(r"\b(colou?rs?|rangi|available\s+in|comes\s+in|shades?|in\s+colou?rs?)\b\s*[:\-]?")
+_LIST_SEPARATOR = re.compile(r"[,/&+]|\b(?:and|na|or|au)\b")  # "nyekundu & pinki", "black and white"
 _CLAUSE_END = re.compile(r"[.!?|;\n](?:\s|$)|\n|$")
 
 MATERIALS = {
@@ -72,7 +73,7 @@ def extract_variants(caption: str) -> list[Variant]:
 
 
 def colors_offered(lowered: str) -> list[str]:
-    """Colours after a colour word, or a comma/slash list of at least two colours."""
+    """Colours after a colour word, or a list of at least two colours (`,` `/` `&` `and` `na`)."""
     for lead in _COLOR_LEAD.finditer(lowered):
         segment = lowered[lead.end():]
         segment = segment[: _CLAUSE_END.search(segment).start()]
@@ -80,7 +81,7 @@ def colors_offered(lowered: str) -> list[str]:
         if colors:
             return colors
     for clause in re.split(r"[.!?|;\n]", lowered):
-        if not re.search(r"[,/]", clause):
+        if not _LIST_SEPARATOR.search(clause):
             continue
         colors = _colors_in(clause)
         if len(colors) >= 2 and _looks_like_list(clause):
@@ -99,8 +100,8 @@ def _colors_in(segment: str) -> list[str]:
 
 
 def _looks_like_list(clause: str) -> bool:
-    """Colours separated by commas or slashes with little else between them."""
-    pieces = [p.strip() for p in re.split(r"[,/]|\band\b", clause) if p.strip()]
+    """Colours separated by list separators with little else between them."""
+    pieces = [p.strip() for p in _LIST_SEPARATOR.split(clause) if p.strip()]
     with_color = [p for p in pieces if _COLOR_RE.search(p)]
     return len(with_color) >= 2
 
@@ -145,13 +146,18 @@ def _read_size_list(text: str) -> list[str]:
     return sizes
 
 
+MAX_DRESS_SIZE = 26
+
+
 def expand_numeric_range(low: str, high: str) -> list[str]:
-    """`36 to 42` -> 36..42; dress sizes `8-14` step by two, as UK/EA dress sizes do."""
+    """`36 to 42` -> 36..42; dress sizes `8-14` step by two, as UK/EA dress sizes (4-26) do.
+
+    Waist and shoe sizes (`28-34`, `38-42`) go in ones."""
     lo, hi = float(low), float(high)
     if hi <= lo or hi - lo > 20 or lo != int(lo) or hi != int(hi):
         return [low, high]
     lo_i, hi_i = int(lo), int(hi)
-    step = 2 if lo_i < 30 and lo_i % 2 == 0 and hi_i % 2 == 0 else 1
+    step = 2 if hi_i <= MAX_DRESS_SIZE and lo_i % 2 == 0 and hi_i % 2 == 0 else 1
     return [str(n) for n in range(lo_i, hi_i + 1, step)]
 
 

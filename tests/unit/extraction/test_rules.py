@@ -21,6 +21,7 @@ def variants(caption):
     ("Sandals sizes 36 to 42", [("size", str(n)) for n in range(36, 43)]),
     ("Sneakers 38–42 sizes available, size 38–42", [("size", str(n)) for n in range(38, 43)]),
     ("Dresses saizi 8-14", [("size", "8"), ("size", "10"), ("size", "12"), ("size", "14")]),
+    ("Chinos sizes 28-32", [("size", str(n)) for n in range(28, 33)]),  # waist sizes go in ones
     ("Duvet 6x6 super soft", [("size", "6x6")]),
     ("Baskets small 900, medium 1,300, large 1,800", [("size", "small"), ("size", "medium"), ("size", "large")]),
 ])
@@ -35,6 +36,9 @@ def test_sizes(caption, expected):
     ("Mustard, teal, grey prints", ["mustard", "teal", "grey"]),
     ("Comes in navy blue / maroon", ["navy", "maroon"]),
     ("Blue denim jacket", []),
+    ("Throw pillows 🛋️ mustard & grey, 850 each", ["mustard", "grey"]),
+    ("Vikapu nyeusi na nyeupe 600", ["black", "white"]),
+    ("Canvas sneakers white and navy Ksh 2,200", ["white", "navy"]),
 ])
 def test_colors(caption, colors):
     assert [v for o, v in variants(caption) if o == "color"] == colors
