@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from sandbox.faults import fault_from_request
 from sandbox.images import TINY_MP4, avatar_image, product_image
 from sandbox.render import meta_time
-from sandbox.seed import add_media, make_post, remove_media
+from sandbox.seed import add_media, make_post, remove_media, replace_images
 from sandbox.state import SandboxState
 from sandbox.webhooks import Update
 
@@ -87,19 +87,44 @@ def publish(ig_id: str):
 
 
 @control.patch("/media/<media_id>")
-def edit_caption(media_id: str):
+def edit_media(media_id: str):
+    """Edit a post as its seller would: `{"caption": ...}` and/or `{"images": n}` (or a list,
+    one entry per photo) to swap its photos: a carousel gets n new slides with new ids (2 to 10),
+    an IMAGE post a new photo (n = 1). A video's media cannot be swapped."""
     state = _state()
     post = state.world.media.get(media_id)
     if post is None:
         return _bad(f"no media {media_id}", 404)
     body = _json_body()
-    if "caption" not in body:
-        return _bad("caption is required")
+    if "caption" not in body and "images" not in body:
+        return _bad("caption or images is required")
+    count = None
+    if "images" in body:
+        count, problem = _swap_count(post, body["images"])
+        if problem:
+            return _bad(problem)
     with state.lock:
-        post.caption = body["caption"]
+        if "caption" in body:
+            post.caption = body["caption"]
+        if count is not None:
+            replace_images(state.world, post, count, state.ids)
     if state.config.emit_media_webhooks:
         _emit(state, post.owner_id, "media", {"id": post.id, "media_id": post.id, "event": "updated"})
     return jsonify(_post_summary(post))
+
+
+def _swap_count(post, images) -> tuple[int | None, str | None]:
+    """How many photos a swap asks for, or why it cannot be done."""
+    count = len(images) if isinstance(images, list) else images
+    if not isinstance(count, int) or isinstance(count, bool):
+        return None, "images must be a number of photos or a list of them"
+    if post.media_type == "VIDEO":
+        return None, "a video's media cannot be swapped"
+    if post.media_type == "CAROUSEL_ALBUM" and not 2 <= count <= 10:
+        return None, "a carousel has 2 to 10 children"
+    if post.media_type == "IMAGE" and count != 1:
+        return None, "an IMAGE post has one photo"
+    return count, None
 
 
 @control.delete("/media/<media_id>")
@@ -231,6 +256,6 @@ def cdn_file(directory: str, name: str):
         return Response(avatar_image(stem), mimetype="image/jpeg", headers=headers)
     if name.endswith(".mp4"):
         return Response(TINY_MP4, mimetype="video/mp4", headers=headers)
-    if stem not in state.world.media and stem not in state.world.children:
+    if not state.world.has_picture(stem):
         abort(404)
     return Response(product_image(stem, state.config.image_px), mimetype="image/jpeg", headers=headers)

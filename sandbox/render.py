@@ -84,7 +84,8 @@ class Renderer:
             return {"data": [self.child(child, post, sub) for child in post.children]}
         if name == "owner":
             return {"id": owner.ig_user_id}
-        return self._common_value(name, post.id, post.media_type, post.has_media_url, post, owner) if name in {
+        return self._common_value(name, post.id, post.media_type, post.has_media_url, post, owner,
+                                  picture=post.picture) if name in {
             "id", "media_type", "media_url", "thumbnail_url", "permalink", "shortcode", "timestamp", "username",
             "alt_text"} else {
             "caption": post.caption,
@@ -108,17 +109,19 @@ class Renderer:
                 out[spec.name] = value
         return out
 
-    def _common_value(self, name, media_id, media_type, has_media_url, post: Media, owner: Account):
+    def _common_value(self, name, media_id, media_type, has_media_url, post: Media, owner: Account,
+                      picture: str | None = None):
         if name == "id":
             return media_id
         if name == "media_type":
             return media_type
+        picture = picture or media_id  # the CDN name, which a swapped photo changes
         if name == "media_url":
             if media_type == "VIDEO":
-                return self.media_url(f"{media_id}_n.mp4", "video") if has_media_url else None
-            return self.media_url(f"{media_id}_n.jpg", "image")
+                return self.media_url(f"{picture}_n.mp4", "video") if has_media_url else None
+            return self.media_url(f"{picture}_n.jpg", "image")
         if name == "thumbnail_url":
-            return self.media_url(f"{media_id}_thumb_n.jpg", "image") if media_type == "VIDEO" else None
+            return self.media_url(f"{picture}_thumb_n.jpg", "image") if media_type == "VIDEO" else None
         if name == "permalink":
             return post.permalink if media_id == post.id else f"{post.permalink}?img_index=1"
         if name == "shortcode":

@@ -44,6 +44,12 @@ class Media:
     has_media_url: bool = True  # False for videos with licensed audio
     like_count: int = 0
     comments: list[dict] = field(default_factory=list)
+    picture_id: str | None = None  # the CDN asset behind an IMAGE post once its photo was swapped
+
+    @property
+    def picture(self) -> str:
+        """The name its `media_url` is drawn from (its own id until the photo is swapped)."""
+        return self.picture_id or self.id
 
     @property
     def permalink(self) -> str:
@@ -80,6 +86,12 @@ class World:
     fb_users: dict[str, FacebookUser]
     media: dict[str, Media]  # every post by id
     children: dict[str, tuple[Child, Media]]  # carousel child id -> (child, parent)
+    pictures: dict[str, Media] = field(default_factory=dict)  # swapped-in photo of an IMAGE post -> post
+
+    def has_picture(self, name: str) -> bool:
+        """Is there a live image by this name (a post's own photo, a carousel slide's)?"""
+        post = self.media.get(name) or self.pictures.get(name)
+        return name in self.children or (post is not None and post.picture == name)
 
     def account_by_page(self, page_id: str) -> Account | None:
         return next((a for a in self.accounts.values() if a.page_id == page_id), None)
@@ -212,4 +224,21 @@ def remove_media(world: World, media_id: str) -> Media | None:
     world.accounts[post.owner_id].media.remove(post)
     for child in post.children:
         world.children.pop(child.id, None)
+    world.pictures.pop(post.picture_id or "", None)
     return post
+
+
+def replace_images(world: World, post: Media, count: int, ids: IdMaker) -> None:
+    """Swap a post's photos, as a seller does when editing it: a carousel gets `count` new
+    slides, each with a new media id (the old slides are gone, as on Instagram); an IMAGE post
+    keeps its id and gets a new photo (a new picture behind its `media_url`)."""
+    if post.media_type == "CAROUSEL_ALBUM":
+        for child in post.children:
+            world.children.pop(child.id, None)
+        post.children = [Child(id=ids.media_id(), media_type="IMAGE") for _ in range(count)]
+        for child in post.children:
+            world.children[child.id] = (child, post)
+        return
+    world.pictures.pop(post.picture_id or "", None)
+    post.picture_id = ids.media_id()
+    world.pictures[post.picture_id] = post

@@ -179,3 +179,41 @@ def test_before_cursor_pages_back(sandbox):
     assert "previous" in second["paging"]
     back = sandbox.http.get(second["paging"]["previous"], timeout=10).json()
     assert [m["id"] for m in back["data"]] == [m["id"] for m in first["data"]]
+
+
+def test_swapping_photos_gives_a_carousel_new_slides_and_an_image_post_a_new_picture(sandbox):
+    account = sandbox.accounts()[0]
+    token, owner = account["access_token"], account["ig_user_id"]
+    carousel = sandbox.publish(owner, media_type="CAROUSEL_ALBUM", children=3)
+    old_slide = graph_get(sandbox, carousel["children"][0], token, fields="id,media_url").json()
+    swapped = sandbox.swap_images(carousel["id"], 4)
+    assert swapped["id"] == carousel["id"] and len(swapped["children"]) == 4
+    assert not set(swapped["children"]) & set(carousel["children"])
+    read = graph_get(sandbox, carousel["id"], token, fields=CAROUSEL_FIELDS).json()
+    assert [c["id"] for c in read["children"]["data"]] == swapped["children"]
+    assert error_of(graph_get(sandbox, old_slide["id"], token, fields="id"))["code"] == 100  # gone, as on Instagram
+    assert requests.get(old_slide["media_url"], timeout=10).status_code == 404
+
+    image = sandbox.publish(owner, media_type="IMAGE")
+    before = graph_get(sandbox, image["id"], token, fields="media_url").json()["media_url"]
+    photo = requests.get(before, timeout=10).content
+    assert sandbox.swap_images(image["id"], 1)["id"] == image["id"]
+    after = graph_get(sandbox, image["id"], token, fields="media_url").json()["media_url"]
+    assert after.split("?")[0] != before.split("?")[0]
+    assert requests.get(after, timeout=10).content != photo
+    assert requests.get(before, timeout=10).status_code == 404
+
+
+def test_a_photo_swap_must_fit_the_post(sandbox):
+    owner = sandbox.accounts()[0]["ig_user_id"]
+    carousel = sandbox.publish(owner, media_type="CAROUSEL_ALBUM", children=2)
+    video = sandbox.publish(owner, media_type="VIDEO")
+    image = sandbox.publish(owner, media_type="IMAGE")
+    for media_id, body in ((carousel["id"], {"images": 1}), (carousel["id"], {"images": 11}),
+                           (image["id"], {"images": 2}), (video["id"], {"images": 1}),
+                           (image["id"], {"images": "two"}), (image["id"], {})):
+        answer = sandbox.http.patch(f"{sandbox.url}/_sandbox/media/{media_id}", json=body, timeout=10)
+        assert answer.status_code == 400, (body, answer.text)
+    both = sandbox.http.patch(f"{sandbox.url}/_sandbox/media/{image['id']}",
+                              json={"caption": "New photo! Ksh 900", "images": ["front.jpg"]}, timeout=10)
+    assert both.status_code == 200 and both.json()["caption"] == "New photo! Ksh 900"
