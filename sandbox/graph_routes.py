@@ -222,21 +222,26 @@ def _sort_key(post) -> tuple[int, str]:
 
 
 def _position_after(posts, cursor: str) -> int:
-    stamp, media_id = decode_cursor(cursor)
-    for index, post in enumerate(posts):
-        if post.id == media_id:
-            return index + 1
-        if _sort_key(post) < (stamp, media_id):
-            return index
-    return len(posts)
+    """Where the page after `cursor` starts: just past the cursor's post, or, when that post is
+    gone, at the first post older than it. The post is looked up by id first: posts published
+    in the same second are listed in the order they came, not in id order."""
+    index = _index_of(posts, cursor)
+    return index + 1 if index is not None else _first_older(posts, cursor)
 
 
 def _position_before(posts, cursor: str) -> int:
-    stamp, media_id = decode_cursor(cursor)
-    for index, post in enumerate(posts):
-        if post.id == media_id or _sort_key(post) < (stamp, media_id):
-            return index
-    return len(posts)
+    index = _index_of(posts, cursor)
+    return index if index is not None else _first_older(posts, cursor)
+
+
+def _index_of(posts, cursor: str) -> int | None:
+    _stamp, media_id = decode_cursor(cursor)
+    return next((i for i, post in enumerate(posts) if post.id == media_id), None)
+
+
+def _first_older(posts, cursor: str) -> int:
+    key = decode_cursor(cursor)
+    return next((i for i, post in enumerate(posts) if _sort_key(post) < key), len(posts))
 
 
 def multi_id(call, ids: list[str], found: list) -> dict:
