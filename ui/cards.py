@@ -87,6 +87,8 @@ def draft_card(
                 st.badge("edited", icon=":material/edit:", color="violet")
             if card.auto_approved:
                 st.badge("auto-approved", icon=":material/bolt:", color="green")
+            if card.source_deleted_at:
+                st.badge("source post deleted", icon=":material/delete:", color="red")
         if card.change_note:
             st.caption(f":material/sync: {change_note_line(card.change_note)}")
         st.caption(status_text(card))

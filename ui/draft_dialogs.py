@@ -92,6 +92,9 @@ def _image_strip(card: DraftCard) -> None:
         confidence_badge(card.confidence)
         if card.permalink:
             st.link_button("View post", card.permalink, icon=":material/open_in_new:")
+    if card.source_deleted_at:
+        st.warning(f"Source post deleted: the Instagram post was deleted on {card.source_deleted_at:%Y-%m-%d}. "
+                   "The product was flagged (or hidden, by the store's Sync setting).", icon=":material/delete:")
     if card.change_note:
         kept = " Your own edits are kept and still win." if card.edited_fields else ""
         st.info(f"{card.change_note}.{kept}", icon=":material/sync:")

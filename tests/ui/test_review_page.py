@@ -10,7 +10,14 @@ from streamlit.testing.v1 import AppTest
 from core.clock import SystemClock, utcnow
 from core.instagram import MediaItem
 from core.models import Product, ProductDraft, Store
-from core.services.review.approval import ReviewSettings, maybe_auto_approve, review_settings, update_review_settings
+from core.services.review.approval import (
+    ReviewSettings,
+    approve_draft,
+    maybe_auto_approve,
+    review_settings,
+    update_review_settings,
+)
+from core.services.edit_sync.deletions import post_deleted
 from core.services.edit_sync.post_changes import PostRead, SyncContext, known_post, update_draft
 from core.services.review.notifications import notify_new_draft
 from tests.factories import make_draft, make_seller, make_store
@@ -144,6 +151,27 @@ def test_instagram_change_note_shows_short_on_the_card_and_whole_in_the_editor(s
     assert note.startswith("Instagram edit ") and note.endswith(
         "UTC: name: Kitenge Dress → Kitenge Maxi Dress in Red and Gold; price: KES 3,000 → KES 3,500. "
         "Your own edits are kept and still win.")
+
+
+def _post_deleted_on_instagram(session, store, draft) -> None:
+    """What edit sync does when an approved product's post is gone: the real flagging."""
+    post_deleted(SyncContext(session, store, SystemClock()), known_post(session, store.id, draft.ig_media_id))
+    session.commit()
+
+
+def test_approved_card_and_its_editor_say_the_source_post_was_deleted(seller_shop, session):
+    seller = make_seller(session, seller_shop, "b@shop.test")
+    gone, kept = (make_draft(session, seller_shop, name=name) for name in ("Gone Dress", "Kept Dress"))
+    for draft in (gone, kept):
+        approve_draft(session, seller, draft.id)
+    _post_deleted_on_instagram(session, seller_shop, gone)
+    at = _review_as("a@shop.test", "seller-pass-1")
+    at.segmented_control(key="review_status").set_value("approved").run()
+    badge = ":red-badge[:material/delete: source post deleted]"
+    assert badge in _texts(_card(at, gone)) and badge not in _texts(_card(at, kept))
+    at.session_state["review_focus"] = gone.id
+    at.run()
+    assert at.warning[0].value.startswith("Source post deleted: the Instagram post was deleted on ")
 
 
 def test_select_page_and_batch_approve(seller_shop, session):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from core.clock import Clock, SystemClock
 from core.errors import NotFound, ValidationFailed
 from core.extraction.schema import HIGH_CONFIDENCE, REVIEW_THRESHOLD
-from core.models import ProductDraft
+from core.models import Product, ProductDraft
 from core.security import Actor, require_store, scope_to_actor
 from core.services.review.draft_rules import (
     EXPIRING_WINDOW,
@@ -79,6 +79,8 @@ class DraftCard:
     product_id: str | None
     rejection_reason: str | None
     notes: list[str] = field(default_factory=list)
+    # When the approved product's Instagram post was found deleted (edit sync flags it).
+    source_deleted_at: datetime | None = None
 
     @property
     def image_count(self) -> int:
@@ -111,7 +113,7 @@ class DraftPage:
         return max(1, -(-self.total // self.page_size))
 
 
-def to_card(draft: ProductDraft) -> DraftCard:
+def to_card(draft: ProductDraft, source_deleted_at: datetime | None = None) -> DraftCard:
     values = effective_values(draft.extracted_data, draft.seller_edits)
     return DraftCard(
         id=draft.id,
@@ -136,6 +138,7 @@ def to_card(draft: ProductDraft) -> DraftCard:
         product_id=draft.product_id,
         rejection_reason=draft.rejection_reason,
         notes=list((draft.extracted_data or {}).get("notes") or []),
+        source_deleted_at=source_deleted_at,
     )
 
 
@@ -166,11 +169,13 @@ def list_drafts(
     page = min(max(1, page), pages)
     stmt = (
         _matching(store_id, draft_filter, now)
+        .add_columns(Product.source_deleted_at)
+        .outerjoin(Product, Product.id == ProductDraft.product_id)
         .order_by(ProductDraft.created_at.desc(), ProductDraft.id.desc())
         .offset((page - 1) * page_size)
         .limit(page_size)
     )
-    cards = [to_card(draft) for draft in session.scalars(stmt)]
+    cards = [to_card(draft, source_deleted_at) for draft, source_deleted_at in session.execute(stmt)]
     return DraftPage(items=cards, total=total, page=page, page_size=page_size, counts=counts)
 
 
@@ -190,7 +195,9 @@ def matching_draft_ids(
 
 
 def get_draft(session: Session, actor: Actor, draft_id: str) -> DraftCard:
-    return to_card(draft_for(session, actor, draft_id))
+    draft = draft_for(session, actor, draft_id)
+    product = session.get(Product, draft.product_id) if draft.product_id else None
+    return to_card(draft, product.source_deleted_at if product else None)
 
 
 def draft_for(session: Session, actor: Actor, draft_id: str) -> ProductDraft:
