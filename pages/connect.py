@@ -59,10 +59,13 @@ def dialog_link(actor, store_id: str, flow: str) -> str:
 
 
 def show_callback_result(actor, store_id: str) -> None:
+    """The callback's outcome, shown once: its parameters leave the address, so a "connected"
+    banner does not linger above, say, a later "Disconnected"."""
     params = st.query_params
-    if params.get("connected") == "1":
+    params.pop("choose_page", None)  # the picker shows itself while a choice waits
+    if params.pop("connected", None) == "1":
         st.success("Your Instagram account is connected. You can now scan it for products.", icon=":material/check_circle:")
-    error_code = params.get("connect_error")
+    error_code = params.pop("connect_error", None)
     if error_code:
         st.error(failure_message(error_code), icon=":material/error:")
         with db_session() as session:
@@ -71,8 +74,11 @@ def show_callback_result(actor, store_id: str) -> None:
             st.caption(f"Details: {failure['detail']}")
 
 
-def connect_buttons(actor, store_id: str, reconnect: bool = False) -> None:
-    flows = deps().meta.offered_flows()
+def connect_buttons(actor, store_id: str, reconnect_flow: str | None = None) -> None:
+    """One link per login flow. A reconnect leads with the connection's own flow: an Instagram
+    Login seller may have no Facebook Page, so Facebook's dialog would find no account."""
+    reconnect = reconnect_flow is not None
+    flows = sorted(deps().meta.offered_flows(), key=lambda flow: flow != reconnect_flow)
     for position, flow in enumerate(flows):
         name, hint = FLOW_LABELS.get(flow, (flow, ""))
         if position == 0:
@@ -143,7 +149,7 @@ def connected_view(actor, store_id: str, view) -> None:
         confirm_disconnect(actor, store_id)
     else:
         st.info("The app cannot read this account until you reconnect it. Drafts and products are kept.")
-        connect_buttons(actor, store_id, reconnect=True)
+        connect_buttons(actor, store_id, reconnect_flow=view.login_flow)
 
 
 def confirm_disconnect(actor, store_id: str) -> None:
