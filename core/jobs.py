@@ -89,6 +89,7 @@ WEBHOOK_EVENTS = JobQueue(
     done_statuses=("processed", "ignored"),
     order_by="received_at",
     finished_at_column="processed_at",
+    max_attempts=4,  # the first try and 3 retries with backoff, then failed
 )
 
 SYNC_RUNS = JobQueue(

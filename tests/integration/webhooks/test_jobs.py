@@ -34,6 +34,14 @@ def add_events(session, count: int, clock) -> list[str]:
     return ids
 
 
+def add_scan(session) -> InstagramSyncHistory:
+    run = InstagramSyncHistory(id=new_id("sync"), store_id=make_store(session).id, sync_type="bulk_import",
+                               created_at=T0)
+    session.add(run)
+    session.commit()
+    return run
+
+
 def status_of(session, row_id):
     session.expire_all()
     return session.get(InstagramWebhookEvent, row_id)
@@ -84,11 +92,11 @@ def test_a_zombie_cannot_overwrite_a_reclaimed_row_and_its_work_is_rolled_back(s
     assert status_of(session, event_id).status == "ignored"
 
 
-def test_failures_back_off_with_jitter_then_fail_for_good_keeping_the_error(session):
+def test_failures_back_off_with_jitter_three_times_then_fail_for_good_keeping_the_error(session):
     clock = FrozenClock(T0)
     [event_id] = add_events(session, 1, clock)
     rng = random.Random(3)
-    for attempt in (1, 2):
+    for attempt in (1, 2, 3):  # the first try and two retries fail: a third retry is still due
         [lease] = jobs.claim(session, jobs.WEBHOOK_EVENTS, "w1", clock=clock)
         assert lease.attempt == attempt
         assert jobs.fail(session, jobs.WEBHOOK_EVENTS, lease, f"boom {attempt}", clock=clock, rng=rng) == "pending"
@@ -99,11 +107,22 @@ def test_failures_back_off_with_jitter_then_fail_for_good_keeping_the_error(sess
         assert jobs.claim(session, jobs.WEBHOOK_EVENTS, "w1", clock=clock) == []  # not due yet
         clock.advance(seconds=wait)
     [lease] = jobs.claim(session, jobs.WEBHOOK_EVENTS, "w1", clock=clock)
-    assert jobs.fail(session, jobs.WEBHOOK_EVENTS, lease, "boom 3", clock=clock) == "failed"
+    assert jobs.fail(session, jobs.WEBHOOK_EVENTS, lease, "boom 4", clock=clock) == "failed"
     row = status_of(session, event_id)
-    assert (row.status, row.last_error, row.attempts, row.lease_owner) == ("failed", "boom 3", 3, None)
+    assert (row.status, row.last_error, row.attempts, row.lease_owner) == ("failed", "boom 4", 4, None)
     assert jobs.requeue(session, jobs.WEBHOOK_EVENTS, event_id, clock=clock)
     assert status_of(session, event_id).status == "pending"
+
+
+def test_scans_keep_three_attempts(session):
+    clock = FrozenClock(T0)
+    add_scan(session)
+    statuses = []
+    for _ in range(3):
+        [lease] = jobs.claim(session, jobs.SYNC_RUNS, "w1", clock=clock)
+        statuses.append(jobs.fail(session, jobs.SYNC_RUNS, lease, "Meta answered 500", clock=clock))
+        clock.advance(hours=1)
+    assert statuses == ["queued", "queued", "failed"]
 
 
 def test_a_permanent_error_fails_at_once(session):
@@ -171,10 +190,7 @@ def test_dead_workers_do_not_use_up_the_retries_for_real_errors(session):
 
 def test_sync_runs_use_the_same_machinery(session):
     clock = FrozenClock(T0)
-    store = make_store(session)
-    run = InstagramSyncHistory(id=new_id("sync"), store_id=store.id, sync_type="bulk_import", created_at=T0)
-    session.add(run)
-    session.commit()
+    run = add_scan(session)
     [lease] = jobs.claim(session, jobs.SYNC_RUNS, "w1", clock=clock)
     session.expire_all()
     assert (run.status, run.started_at, run.attempts) == ("running", T0, 1)
