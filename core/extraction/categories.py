@@ -129,10 +129,18 @@ def tags_for(caption: str, matched: list[str], limit: int = 6) -> list[str]:
         _add_tag(tags, singular(phrase) if " " not in phrase else phrase)
     for hashtag in re.findall(r"#(\w+)", caption):
         word = hashtag.lower()
-        if word in GENERIC_TAGS or any(place.replace(" ", "") in word for place in ALL_PLACES if len(place) > 3):
+        if word in GENERIC_TAGS or _names_a_place(word):
             continue
         _add_tag(tags, word)
     return tags[:limit]
+
+
+_PLACE_WORDS = tuple(sorted({place.replace(" ", "") for place in ALL_PLACES if len(place) > 3}))
+
+
+def _names_a_place(hashtag: str) -> bool:
+    """#nairobifashion, #shopkampala; but not #kitenge, which merely contains "iten"."""
+    return hashtag.startswith(_PLACE_WORDS) or hashtag.endswith(_PLACE_WORDS)
 
 
 _TAG_STOP = frozenset({

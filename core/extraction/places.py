@@ -8,27 +8,63 @@ from __future__ import annotations
 
 import re
 
+# Countries, then (Kenya) all 47 counties, then towns and the shopping areas sellers name.
+# Left out on purpose: place names that are everyday Swahili words ("maua" = flowers,
+# "wote" = all, "posta" = post office) and towns on two borders (Busia is kept as Kenyan).
 PLACES_BY_CURRENCY: dict[str, tuple[str, ...]] = {
     "KES": (
-        "nairobi", "mombasa", "kisumu", "nakuru", "eldoret", "thika", "nyeri", "machakos", "meru", "kitale",
-        "malindi", "naivasha", "nanyuki", "kericho", "kakamega", "kisii", "embu", "garissa", "kiambu", "ruiru",
-        "kitengela", "rongai", "ngong", "juja", "kilifi", "lamu", "kajiado", "narok", "bungoma", "westlands",
-        "kilimani", "kileleshwa", "karen", "lavington", "parklands", "eastleigh", "kasarani", "roysambu",
-        "embakasi", "umoja", "donholm", "buruburu", "south b", "south c", "langata", "kahawa", "githurai",
-        "syokimau", "athi river", "luthuli", "moi avenue", "moi ave", "tom mboya", "river road", "ngara",
-        "gikomba", "toi market", "yaya", "sarit", "thika road", "trm", "kenya", "kenyan", "baringo",
+        "kenya", "kenyan",
+        # the 47 counties
+        "mombasa", "kwale", "kilifi", "tana river", "lamu", "taita taveta", "taita-taveta", "taveta", "garissa",
+        "wajir", "mandera", "marsabit", "isiolo", "meru", "tharaka nithi", "tharaka-nithi", "embu", "kitui",
+        "machakos", "makueni", "nyandarua", "nyeri", "kirinyaga", "murang'a", "muranga", "murang’a", "kiambu",
+        "turkana", "west pokot", "samburu", "trans nzoia", "trans-nzoia", "uasin gishu", "elgeyo marakwet",
+        "elgeyo-marakwet", "nandi", "baringo", "laikipia", "nakuru", "narok", "kajiado", "kericho", "bomet",
+        "kakamega", "vihiga", "bungoma", "busia", "siaya", "kisumu", "homa bay", "migori", "kisii", "nyamira",
+        "nairobi",
+        # towns
+        "thika", "eldoret", "kitale", "malindi", "watamu", "diani", "ukunda", "mtwapa", "voi", "naivasha",
+        "nanyuki", "nyahururu", "gilgil", "molo", "njoro", "ruiru", "juja", "kikuyu", "limuru", "kitengela",
+        "rongai", "ngong", "kiserian", "syokimau", "athi river", "mlolongo", "karatina", "kerugoya", "mwea",
+        "chuka", "maua town", "nkubu", "mwingi", "emali", "namanga", "kapsabet", "iten", "kabarnet", "lodwar",
+        "maralal", "moyale", "webuye", "mumias", "kimilili", "malaba", "bondo", "awendo", "litein", "sotik",
+        "kilgoris", "ol kalou",
+        # Nairobi areas and markets
+        "westlands", "kilimani", "kileleshwa", "karen", "lavington", "parklands", "eastleigh", "kasarani",
+        "roysambu", "embakasi", "umoja", "donholm", "buruburu", "south b", "south c", "langata", "kahawa",
+        "githurai", "luthuli", "moi avenue", "moi ave", "tom mboya", "river road", "ngara", "gikomba",
+        "toi market", "yaya", "sarit", "thika road", "trm", "kawangware", "kangemi", "kayole", "kibera",
+        "pangani", "upper hill", "gigiri", "runda", "ruaka", "banana hill",
     ),
     "UGX": (
-        "kampala", "entebbe", "jinja", "mbarara", "gulu", "mukono", "wakiso", "ntinda", "wandegeya",
-        "nakasero", "kololo", "kabalagala", "bugolobi", "naalya", "kireka", "owino", "kikuubo", "masaka",
-        "lira", "mbale", "fort portal", "uganda", "ugandan", "kisementi", "najjera", "kansanga",
+        "uganda", "ugandan",
+        "kampala", "entebbe", "jinja", "mbarara", "gulu", "mukono", "wakiso", "masaka", "lira", "mbale",
+        "fort portal", "arua", "soroti", "kasese", "hoima", "tororo", "iganga", "kabale", "mityana", "masindi",
+        "mubende", "kitgum", "moroto", "bushenyi", "ntungamo", "rukungiri", "kisoro", "luwero", "mpigi", "njeru",
+        "nansana", "kajjansi", "bweyogerere", "namugongo", "seeta",
+        # Kampala areas and markets
+        "ntinda", "wandegeya", "nakasero", "kololo", "kabalagala", "bugolobi", "naalya", "kireka", "owino",
+        "kikuubo", "kisementi", "najjera", "kansanga", "kawempe", "makindye", "rubaga", "nakawa", "muyenga",
+        "bukoto", "kyanja",
     ),
     "TZS": (
-        "dar es salaam", "dar", "arusha", "mwanza", "dodoma", "zanzibar", "kariakoo", "moshi", "mbeya",
-        "tanga", "morogoro", "sinza", "mikocheni", "masaki", "mbezi", "kinondoni", "tanzania", "tanzanian",
+        "tanzania", "tanzanian",
+        "dar es salaam", "dar", "dodoma", "arusha", "mwanza", "mbeya", "morogoro", "tanga", "moshi", "zanzibar",
+        "stone town", "tabora", "kigoma", "iringa", "songea", "musoma", "shinyanga", "bukoba", "sumbawanga",
+        "mtwara", "lindi", "singida", "babati", "geita", "njombe", "kahama", "korogwe", "bagamoyo", "kibaha",
+        "pemba",
+        # Dar es Salaam areas and markets
+        "kariakoo", "sinza", "mikocheni", "masaki", "mbezi", "kinondoni", "ilala", "temeke", "ubungo",
+        "kigamboni", "msasani", "oysterbay", "mwenge", "tegeta", "kimara",
     ),
-    "RWF": ("kigali", "rwanda", "musanze", "huye", "kimironko", "nyamirambo"),
-    "ETB": ("addis ababa", "addis", "ethiopia", "bahir dar"),
+    "RWF": (
+        "rwanda", "rwandan",
+        "kigali", "musanze", "ruhengeri", "huye", "butare", "rubavu", "gisenyi", "rusizi", "cyangugu", "muhanga",
+        "nyagatare", "rwamagana", "karongi", "kibuye", "kayonza",
+        # Kigali districts and areas
+        "kicukiro", "gasabo", "nyarugenge", "kimironko", "nyamirambo", "remera", "kacyiru", "kimihurura", "gikondo",
+    ),
+    "ETB": ("addis ababa", "addis", "ethiopia", "ethiopian", "bahir dar", "hawassa", "mekelle", "dire dawa"),
 }
 
 _PHONE_PREFIX_CURRENCY = {"+254": "KES", "+256": "UGX", "+255": "TZS", "+250": "RWF", "+251": "ETB"}

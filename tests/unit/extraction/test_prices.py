@@ -56,6 +56,18 @@ def test_store_default_currency_is_the_last_resort():
     assert read("Sweater Ksh 2,000", default="UGX") == (2000, "KES")
 
 
+@pytest.mark.parametrize("caption, currency", [
+    ("Sweater 1,500/= Kwale", "KES"),
+    ("Sofa set 45,000/=, pick up in Kakamega town", "KES"),
+    ("Cushions 2,000/= Murang'a", "KES"),
+    ("Gomesi 85,000/= Mbale", "UGX"),
+    ("Kitenge 30,000/= Arusha", "TZS"),
+    ("Basket 12,000/= Musanze", "RWF"),
+])
+def test_any_county_or_main_town_decides_the_currency(caption, currency):
+    assert read(caption, default="ETB")[1] == currency
+
+
 def test_currency_written_once_for_a_list_of_prices():
     product = extract_local("Baskets: small 900, medium 1,300, large 1,800 (KES)")
     assert (product.price, product.currency) == (900, "KES")
