@@ -1,6 +1,9 @@
-"""Connect test helpers: deps pointed at a sandbox (or nowhere), stores with sellers, a log canary."""
+"""Connect test helpers: deps pointed at a sandbox (or nowhere), stores with sellers, a log canary,
+and the webhook sidecar's test client for the OAuth callback."""
 
 from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from cryptography.fernet import Fernet
@@ -11,9 +14,11 @@ from core.services.connecting.connect import ConnectDeps
 from core.services.connecting.meta_login import MetaLogin
 from core.token_vault import TokenVault
 from tests.factories import make_ops, make_seller, make_store
+from webhook_server import create_app
 
 TEST_KEY = Fernet.generate_key().decode()
 CALLBACK = "http://127.0.0.1:9/oauth/callback"
+APP_URL = "http://app.test"
 
 
 def deps_for(sandbox_url: str = "http://127.0.0.1:9", clock: FrozenClock | None = None, **overrides) -> ConnectDeps:
@@ -37,3 +42,26 @@ def shop(session):
         "seller_b": make_seller(session, store_b, "b@shop.test"),
         "ops": make_ops(session),
     }
+
+
+@pytest.fixture
+def sidecar_client(database_url, engine):
+    """`make(deps)`: a Flask test client of the webhook sidecar whose callback uses `deps`."""
+    apps = []
+
+    def make(deps: ConnectDeps):
+        apps.append(create_app({"DATABASE_URL": database_url, "CONNECT_DEPS": deps, "APP_BASE_URL": APP_URL}))
+        return apps[-1].test_client()
+
+    yield make
+    for app in apps:
+        app.extensions["catalog_sync"].engine.dispose()
+
+
+def landing(response) -> dict:
+    """The query of the Connect page the callback sent the browser to (a 303, kept out of caches)."""
+    assert response.status_code == 303
+    assert response.headers["Cache-Control"] == "no-store"
+    target = urlsplit(response.headers["Location"])
+    assert f"{target.scheme}://{target.netloc}{target.path}" == f"{APP_URL}/"  # Connect is the default page
+    return {key: values[0] for key, values in parse_qs(target.query).items()}

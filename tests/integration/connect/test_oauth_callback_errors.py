@@ -7,45 +7,32 @@ import pytest
 from core.errors import AuthenticationFailed
 from core.services.connecting.connect import start_connect
 from core.services.people.users import issue_login_handoff, redeem_login_handoff
-from tests.integration.connect.conftest import deps_for
-from webhook_server import create_app
-
-APP_URL = "http://app.test"
+from tests.integration.connect.conftest import deps_for, landing
 
 
 @pytest.fixture
-def callback_client(database_url, engine):
+def callback_client(sidecar_client):
     deps = deps_for()
-    app = create_app({"DATABASE_URL": database_url, "CONNECT_DEPS": deps, "APP_BASE_URL": APP_URL})
-    yield app.test_client(), deps
-    app.extensions["catalog_sync"].engine.dispose()
-
-
-def _landing(response) -> dict:
-    assert response.status_code == 303
-    assert response.headers["Cache-Control"] == "no-store"
-    target = urlsplit(response.headers["Location"])
-    assert f"{target.scheme}://{target.netloc}{target.path}" == f"{APP_URL}/"  # Connect is the default page
-    return {key: values[0] for key, values in parse_qs(target.query).items()}
+    return sidecar_client(deps), deps
 
 
 def test_forged_state_lands_on_connect_page_with_a_code(callback_client):
     client, _ = callback_client
-    assert _landing(client.get("/oauth/callback?code=abc&state=forged")) == {"connect_error": "state_unknown"}
-    assert _landing(client.get("/oauth/callback")) == {"connect_error": "state_missing"}
+    assert landing(client.get("/oauth/callback?code=abc&state=forged")) == {"connect_error": "state_unknown"}
+    assert landing(client.get("/oauth/callback")) == {"connect_error": "state_missing"}
 
 
 def test_cancel_then_replay(callback_client, session, shop):
     client, deps = callback_client
     url = start_connect(session, deps, shop["seller_a"], shop["a"].id, "instagram")
     state = parse_qs(urlsplit(url).query)["state"][0]
-    cancelled = _landing(client.get(f"/oauth/callback?error=access_denied&error_reason=user_denied&state={state}"))
+    cancelled = landing(client.get(f"/oauth/callback?error=access_denied&error_reason=user_denied&state={state}"))
     assert cancelled.pop("connect_error") == "cancelled"
     # The person who started the flow is logged back in once by the ticket...
     assert redeem_login_handoff(session, cancelled.pop("resume")).user_id == shop["seller_a"].user_id
     assert cancelled == {"store": shop["a"].id}  # the store the flow was for
     # ...but a replayed callback gets neither a connection nor a ticket.
-    assert _landing(client.get(f"/oauth/callback?code=abc&state={state}")) == {"connect_error": "state_used"}
+    assert landing(client.get(f"/oauth/callback?code=abc&state={state}")) == {"connect_error": "state_used"}
 
 
 def test_login_ticket_is_single_use_and_expires(session, shop):

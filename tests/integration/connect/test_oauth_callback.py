@@ -1,0 +1,58 @@
+"""The sidecar's GET /oauth/callback when the sign-in works: Meta's real redirect (from the
+sandbox's dialog, over HTTP) lands on the Connect page with ?connected=1, or ?choose_page=1
+when the person granted several Pages with an Instagram account; both log the starter back in."""
+
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+
+from core.models import InstagramConnection
+from core.services.connecting.connect import pending_page_choice, start_connect
+from core.services.people.users import redeem_login_handoff
+from tests.integration.connect.conftest import deps_for, landing
+
+
+def _callback_path(redirect: str) -> str:
+    """The sandbox sends the browser to our registered callback URL; the test client takes its path."""
+    parts = urlsplit(redirect)
+    assert parts.path == "/oauth/callback"
+    return f"{parts.path}?{parts.query}"
+
+
+def _sign_in(sandbox, session, deps, actor, store_id, page_ids=None) -> str:
+    """Through the Facebook dialog as the seeded user who manages two Pages; the callback path."""
+    owner = sandbox.account("facebook")
+    dialog = start_connect(session, deps, actor, store_id, "facebook")
+    return _callback_path(sandbox.click_dialog(dialog, login_as=owner["fb_user_id"], page_ids=page_ids))
+
+
+def _connections(session) -> int:
+    return session.scalar(select(func.count(InstagramConnection.id)))
+
+
+def test_several_pages_land_on_the_page_choice(sandbox, sidecar_client, session, shop):
+    deps = deps_for(sandbox.url)
+    client = sidecar_client(deps)
+    query = landing(client.get(_sign_in(sandbox, session, deps, shop["seller_a"], shop["a"].id)))
+    assert query.pop("choose_page") == "1"
+    assert redeem_login_handoff(session, query.pop("resume")).user_id == shop["seller_a"].user_id
+    assert query == {"store": shop["a"].id}
+    assert _connections(session) == 0  # nothing is connected until the person picks
+    choices = pending_page_choice(session, deps, shop["seller_a"], shop["a"].id)
+    owner = sandbox.account("facebook")
+    managed = {a["ig_user_id"] for a in sandbox.accounts() if a["fb_user_id"] == owner["fb_user_id"]}
+    assert {choice["ig_user_id"] for choice in choices} == managed and len(managed) == 2
+
+
+def test_one_page_lands_connected(sandbox, sidecar_client, session, shop):
+    deps = deps_for(sandbox.url)
+    client = sidecar_client(deps)
+    account = sandbox.account("facebook")
+    path = _sign_in(sandbox, session, deps, shop["seller_a"], shop["a"].id, page_ids=[account["page_id"]])
+    query = landing(client.get(path))
+    assert query.pop("connected") == "1"
+    assert redeem_login_handoff(session, query.pop("resume")).user_id == shop["seller_a"].user_id
+    assert query == {"store": shop["a"].id}
+    row = session.scalar(select(InstagramConnection))
+    assert (row.store_id, row.ig_user_id, row.status) == (shop["a"].id, account["ig_user_id"], "active")
+    assert pending_page_choice(session, deps, shop["seller_a"], shop["a"].id) == []
