@@ -148,3 +148,47 @@ def test_history_filters_and_settings(shops, session):
     session.expire_all()
     settings = session.get(Store, mine.id).settings
     assert settings["sync_auto_apply"] is False and settings["sync_on_delete"] == "hide"
+
+
+def _run(store_id: str, run_id: str, sync_type: str, status: str, age: timedelta, found: int):
+    at = utcnow() - age
+    return InstagramSyncHistory(id=run_id, store_id=store_id, sync_type=sync_type, status=status, posts_found=found,
+                                posts_processed=found, created_at=at, started_at=at, errors=[])
+
+
+def _shown(at: AppTest) -> list[int] | None:
+    """The `Posts found` of the history rows shown (each test run has its own), or None for none."""
+    tables = at.tabs[1].dataframe
+    return list(tables[0].value["Posts found"]) if tables else None
+
+
+def test_history_filters_hide_the_runs_outside_them(shops, session):
+    mine, other = shops
+    session.add_all([
+        _run(mine.id, "sync_scan", "bulk_import", "success", timedelta(minutes=5), 30),
+        _run(mine.id, "sync_poll_partial", "incremental_sync", "partial_success", timedelta(hours=1), 5),
+        _run(mine.id, "sync_poll_ok", "incremental_sync", "success", timedelta(hours=2), 3),
+        _run(mine.id, "sync_hint_failed", "edit_sync", "failed", timedelta(days=10), 1),
+        _run(mine.id, "sync_poll_old", "incremental_sync", "success", timedelta(days=45), 7),
+        _run(other.id, "sync_other_store", "incremental_sync", "success", timedelta(hours=1), 99),
+    ])
+    session.commit()
+    at = _sync_page("a@shop.test", "seller-pass-1")
+    assert _shown(at) == [30, 5, 3, 1]  # the last 30 days by default; never another store's
+
+    at.selectbox(key="history_type").set_value("incremental_sync").run()
+    assert _shown(at) == [5, 3]
+    at.selectbox(key="history_status").set_value("success").run()
+    assert _shown(at) == [3]
+
+    today = utcnow().date()
+    at.date_input(key="history_dates").set_value((today - timedelta(days=50), today - timedelta(days=40))).run()
+    assert _shown(at) == [7]  # the same type and status, weeks back
+    at.selectbox(key="history_type").set_value("All").run()
+    at.selectbox(key="history_status").set_value("All").run()
+    at.date_input(key="history_dates").set_value((today - timedelta(days=12), today - timedelta(days=8))).run()
+    assert _shown(at) == [1]
+    at.selectbox(key="history_status").set_value("success").run()
+    assert _shown(at) is None
+    assert any("No sync runs match" in info.value for info in at.tabs[1].info)
+    assert not at.exception, at.exception
