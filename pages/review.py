@@ -17,7 +17,15 @@ from core.services.review.approval import (
     undo_auto_approve,
     update_review_settings,
 )
-from core.services.review.drafts import STATUSES, DraftCard, DraftFilter, DraftPage, list_drafts, matching_draft_ids
+from core.services.review.drafts import (
+    MAX_SELECT_ALL,
+    STATUSES,
+    DraftCard,
+    DraftFilter,
+    DraftPage,
+    list_drafts,
+    matching_draft_ids,
+)
 from core.services.people.stores import get_store
 from ui.cards import card_title, draft_card
 from ui.context import db_session, require_actor, selected_store_id, show_error
@@ -86,24 +94,34 @@ def filter_bar(page: DraftPage) -> None:
 def selection_bar(page: DraftPage, draft_filter: DraftFilter) -> None:
     chosen = selected_ids()
     with st.container(horizontal=True, vertical_alignment="center", key="selection_bar"):
-        st.markdown(f"**{len(chosen)} selected**")
+        st.markdown(f"**{len(chosen):,} selected**")
         if st.button("Select all on this page", key="select_page", icon=":material/select_all:"):
             select([card.id for card in page.items])
             st.rerun()
         if page.total > len(page.items) and st.button(
-            f"Select all {page.total} matching", key="select_matching", icon=":material/done_all:"
+            select_matching_label(page.total), key="select_matching", icon=":material/done_all:"
         ):
             with db_session() as session:
                 select(matching_draft_ids(session, actor, store_id, draft_filter))
+            if page.total > MAX_SELECT_ALL:
+                flash(f"Selected the first {MAX_SELECT_ALL:,} of {page.total:,} matching drafts "
+                      f"(at most {MAX_SELECT_ALL:,} at a time).", ":material/info:")
             st.rerun()
         if chosen and st.button("Clear", key="clear_selection"):
             clear_selection()
             st.rerun()
         if st.button(
-            f"Approve selected ({len(chosen)})", key="approve_selected", type="primary",
+            f"Approve selected ({len(chosen):,})", key="approve_selected", type="primary",
             icon=":material/done_all:", disabled=not chosen,
         ):
             approve_many(sorted(chosen))
+
+
+def select_matching_label(total: int) -> str:
+    """Say so when "select all" is capped, rather than silently taking fewer than it says."""
+    if total > MAX_SELECT_ALL:
+        return f"Select the first {MAX_SELECT_ALL:,} of {total:,} matching"
+    return f"Select all {total:,} matching"
 
 
 def approve_many(draft_ids: list[str]) -> None:

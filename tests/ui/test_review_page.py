@@ -19,6 +19,7 @@ from core.services.review.approval import (
 )
 from core.services.edit_sync.deletions import post_deleted
 from core.services.edit_sync.post_changes import PostRead, SyncContext, known_post, update_draft
+from core.services.review.drafts import MAX_SELECT_ALL
 from core.services.review.notifications import notify_new_draft
 from tests.factories import make_draft, make_seller, make_store
 from tests.fixtures.app_test import logged_in_app
@@ -233,12 +234,28 @@ def test_select_all_matching_spans_pages(seller_shop, session):
     session.commit()
     at = _review_as("a@shop.test", "seller-pass-1")
     assert len(_card_names(at)) == 24
+    assert at.button(key="select_matching").label == "Select all 30 matching"
     at.button(key="select_matching").click().run()
     assert len(at.session_state["review_selected"]) == 30
+    assert not at.toast
     at.button(key="page_next").click().run()
     assert len(_card_names(at)) == 6
     at.button(key="approve_selected").click().run()
     assert _count(session, Product) == 30
+
+
+def test_select_all_matching_says_when_it_takes_only_the_first_thousand(seller_shop, session):
+    for i in range(MAX_SELECT_ALL + 1):
+        make_draft(session, seller_shop, name=f"Bead {i}", commit=False)
+    session.commit()
+    at = _review_as("a@shop.test", "seller-pass-1")
+    button = at.button(key="select_matching")
+    assert button.label == "Select the first 1,000 of 1,001 matching"
+    button.click().run()
+    assert len(at.session_state["review_selected"]) == MAX_SELECT_ALL
+    assert [t.value for t in at.toast] == [
+        "Selected the first 1,000 of 1,001 matching drafts (at most 1,000 at a time)."]
+    assert at.button(key="approve_selected").label == "Approve selected (1,000)"
 
 
 def test_undo_auto_approve_from_the_grid(seller_shop, session):
