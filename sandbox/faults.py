@@ -5,6 +5,9 @@ Kinds: `throttle` (code 4/17/32/613/80002, HTTP 400 by default or `status: 429`)
 after `delay_seconds`), `timeout` (hold the answer `delay_seconds`, default 30, longer
 than a client's read timeout), `expired_token` (190/463) and `invalid_token` (190/460).
 `path` narrows a fault to requests whose path contains it; `ig_user_id` to one account.
+The OAuth token endpoints (`/oauth/access_token`, `/access_token`, `/refresh_access_token`)
+take a fault only when its `path` names them, so a fault meant for Graph reads never eats
+a connect or a refresh.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import random
 import threading
 from dataclasses import dataclass, field
 from itertools import count
+
+from sandbox import errors
 
 KINDS = {"throttle", "server_error", "unavailable", "slow", "timeout", "expired_token", "invalid_token"}
 _ids = count(1)
@@ -71,11 +76,13 @@ class FaultBoard:
         with self._lock:
             return [f.as_dict() for f in self._faults]
 
-    def draw(self, path: str, ig_user_id: str | None) -> Fault | None:
-        """The fault that hits this call, if any (counted faults are used up as they fire)."""
+    def draw(self, path: str, ig_user_id: str | None, *, named_only: bool = False) -> Fault | None:
+        """The fault that hits this call, if any (counted faults are used up as they fire).
+
+        `named_only`: only a fault whose `path` names this call hits it."""
         with self._lock:
             for fault in self._faults:
-                if fault.path and fault.path not in path:
+                if (fault.path or named_only) and (not fault.path or fault.path not in path):
                     continue
                 if fault.ig_user_id and fault.ig_user_id != ig_user_id:
                     continue
@@ -89,3 +96,24 @@ class FaultBoard:
                     fault.fired += 1
                     return fault
         return None
+
+
+def act_out(fault: Fault | None, state) -> None:
+    """Do what the fault says to the call it hit: hold the answer (slow, timeout), or raise its error."""
+    if fault is None:
+        return
+    if fault.kind in ("slow", "timeout"):
+        delay = fault.delay_seconds if fault.delay_seconds is not None else (2.0 if fault.kind == "slow" else 30.0)
+        state.stopping.wait(delay)
+        return
+    if fault.kind == "throttle":
+        raise errors.throttled(fault.code or 80002, fault.status or 400, regain_minutes=fault.regain_minutes)
+    if fault.kind == "server_error":
+        raise errors.unknown_error(fault.status or 500)
+    if fault.kind == "unavailable":
+        raise errors.service_unavailable(fault.status or 503)
+    now = state.clock.now()
+    if fault.kind == "expired_token":
+        raise errors.token_expired(now, now)
+    if fault.kind == "invalid_token":
+        raise errors.token_invalidated()

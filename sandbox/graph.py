@@ -17,6 +17,7 @@ from flask import Flask, current_app, jsonify, request
 
 from sandbox import errors
 from sandbox.errors import GraphError
+from sandbox.faults import act_out
 from sandbox.graph_routes import resolve_route
 from sandbox.render import Renderer
 from sandbox.state import SandboxState
@@ -121,24 +122,7 @@ class GraphCall:
             raise errors.bad_proof()
 
     def _apply_fault(self, account: str | None) -> None:
-        fault = self.state.faults.draw("/" + self.path + "?" + request.query_string.decode(), account)
-        if fault is None:
-            return
-        if fault.kind in ("slow", "timeout"):
-            delay = fault.delay_seconds if fault.delay_seconds is not None else (2.0 if fault.kind == "slow" else 30.0)
-            self.state.stopping.wait(delay)
-            return
-        if fault.kind == "throttle":
-            raise errors.throttled(fault.code or 80002, fault.status or 400, regain_minutes=fault.regain_minutes)
-        if fault.kind == "server_error":
-            raise errors.unknown_error(fault.status or 500)
-        if fault.kind == "unavailable":
-            raise errors.service_unavailable(fault.status or 503)
-        if fault.kind == "expired_token":
-            now = self.state.clock.now()
-            raise errors.token_expired(now, now)
-        if fault.kind == "invalid_token":
-            raise errors.token_invalidated()
+        act_out(self.state.faults.draw("/" + self.path + "?" + request.query_string.decode(), account), self.state)
 
     def _spend_budget(self, accounts: list[str | None]) -> None:
         app_id = self.token.app_id

@@ -23,6 +23,7 @@ from flask import Flask, current_app, jsonify, redirect, request
 
 from sandbox import errors
 from sandbox.errors import GraphError
+from sandbox.faults import act_out
 from sandbox.state import SandboxState
 from sandbox.tokens import CODE_LIFETIME, LONG_LIVED, REFRESH_MIN_AGE, SHORT_LIVED
 
@@ -163,8 +164,16 @@ def _page(title: str, body: str):
 
 # -- code and token exchanges ----------------------------------------------------
 
-def _count(endpoint: str) -> None:
-    _state().stats.record(endpoint, None)
+def _begin(endpoint: str):
+    """Count the call and act out a fault injected for it: None to go on, or the fault's answer."""
+    state = _state()
+    state.stats.record(endpoint, None)
+    fault = state.faults.draw(f"{request.path}?{request.query_string.decode()}", None, named_only=True)
+    try:
+        act_out(fault, state)
+    except GraphError as exc:
+        return _graph_error(exc)
+    return None
 
 
 def _graph_error(exc: GraphError):
@@ -175,9 +184,10 @@ def _graph_error(exc: GraphError):
 
 def access_token_endpoint():
     if request.method == "POST":
-        _count("POST /oauth/access_token")
-        return instagram_code_exchange()
-    _count("GET /oauth/access_token")
+        return _begin("POST /oauth/access_token") or instagram_code_exchange()
+    faulted = _begin("GET /oauth/access_token")
+    if faulted:
+        return faulted
     try:
         return jsonify(facebook_token_exchange(request.args))
     except GraphError as exc:
@@ -254,7 +264,9 @@ def instagram_code_exchange():
 
 
 def ig_exchange_token():
-    _count("GET /access_token")
+    faulted = _begin("GET /access_token")
+    if faulted:
+        return faulted
     state = _state()
     try:
         if request.args.get("grant_type") != "ig_exchange_token":
@@ -270,7 +282,9 @@ def ig_exchange_token():
 
 
 def ig_refresh_token():
-    _count("GET /refresh_access_token")
+    faulted = _begin("GET /refresh_access_token")
+    if faulted:
+        return faulted
     state = _state()
     try:
         if request.args.get("grant_type") != "ig_refresh_token":

@@ -26,11 +26,12 @@ from typing import Any, Iterable
 from urllib.parse import urlencode
 
 from core.instagram.errors import PayloadInvalid
-from core.instagram.http import GraphTransport, RetryPolicy
+from core.instagram.http import DEFAULT_TIMEOUT, GraphTransport, RetryPolicy
 
 FACEBOOK_SCOPES = ("instagram_basic", "pages_show_list", "pages_read_engagement")
 INSTAGRAM_SCOPES = ("instagram_business_basic",)
 NO_RETRY = RetryPolicy(attempts=1, throttle_retries=0)
+Timeout = tuple[float, float]  # (connect, read) seconds, as requests takes them
 
 
 def new_oauth_state() -> str:
@@ -106,10 +107,11 @@ def instagram_login_url(
 
 
 def exchange_facebook_code(
-    graph_url: str, api_version: str, app_id: str, app_secret: str, redirect_uri: str, code: str
+    graph_url: str, api_version: str, app_id: str, app_secret: str, redirect_uri: str, code: str,
+    *, timeout: Timeout = DEFAULT_TIMEOUT,
 ) -> TokenGrant:
     """Code → short-lived user token (`GET /{version}/oauth/access_token`). Not retried."""
-    transport = GraphTransport(graph_url, api_version, app_secret=app_secret, retry=NO_RETRY)
+    transport = GraphTransport(graph_url, api_version, app_secret=app_secret, retry=NO_RETRY, timeout=timeout)
     payload = transport.call(
         "GET",
         "oauth/access_token",
@@ -120,10 +122,11 @@ def exchange_facebook_code(
 
 
 def exchange_facebook_long_lived(
-    graph_url: str, api_version: str, app_id: str, app_secret: str, short_lived_token: str
+    graph_url: str, api_version: str, app_id: str, app_secret: str, short_lived_token: str,
+    *, timeout: Timeout = DEFAULT_TIMEOUT,
 ) -> TokenGrant:
     """Short-lived → long-lived (about 60 days) user token, `grant_type=fb_exchange_token`."""
-    transport = GraphTransport(graph_url, api_version, app_secret=app_secret)
+    transport = GraphTransport(graph_url, api_version, app_secret=app_secret, timeout=timeout)
     payload = transport.call(
         "GET",
         "oauth/access_token",
@@ -138,13 +141,15 @@ def exchange_facebook_long_lived(
     return _token_grant(payload)
 
 
-def list_facebook_pages(graph_url: str, api_version: str, app_secret: str, user_token: str) -> list[PageLink]:
+def list_facebook_pages(
+    graph_url: str, api_version: str, app_secret: str, user_token: str, *, timeout: Timeout = DEFAULT_TIMEOUT
+) -> list[PageLink]:
     """The Pages the person granted, each with its linked Instagram professional account.
 
     `/me/accounts` (following its pages), then `/{page-id}?fields=instagram_business_account`
     per Page. A Page without a linked account comes back with `ig_user_id=None`.
     """
-    transport = GraphTransport(graph_url, api_version, app_secret=app_secret)
+    transport = GraphTransport(graph_url, api_version, app_secret=app_secret, timeout=timeout)
     pages: list[dict[str, Any]] = []
     url = "me/accounts"
     params: dict[str, Any] | None = {"fields": "id,name,access_token", "limit": 100}
@@ -172,12 +177,14 @@ def _page_link(transport: GraphTransport, user_token: str, page: dict[str, Any])
 # --- Instagram Login --------------------------------------------------------------
 
 
-def exchange_instagram_code(api_url: str, app_id: str, app_secret: str, redirect_uri: str, code: str) -> TokenGrant:
+def exchange_instagram_code(
+    api_url: str, app_id: str, app_secret: str, redirect_uri: str, code: str, *, timeout: Timeout = DEFAULT_TIMEOUT
+) -> TokenGrant:
     """Code → short-lived token, user id and permissions (`POST api.instagram.com/oauth/access_token`).
 
     Meta answers either `{"data": [{...}]}` or the flat object; both are read. Not retried.
     """
-    transport = GraphTransport(api_url, None, app_secret=app_secret, retry=NO_RETRY)
+    transport = GraphTransport(api_url, None, app_secret=app_secret, retry=NO_RETRY, timeout=timeout)
     payload = transport.call(
         "POST",
         "oauth/access_token",
@@ -196,9 +203,11 @@ def exchange_instagram_code(api_url: str, app_id: str, app_secret: str, redirect
     return _token_grant(payload)
 
 
-def exchange_instagram_long_lived(graph_url: str, app_secret: str, short_lived_token: str) -> TokenGrant:
+def exchange_instagram_long_lived(
+    graph_url: str, app_secret: str, short_lived_token: str, *, timeout: Timeout = DEFAULT_TIMEOUT
+) -> TokenGrant:
     """Short-lived → 60-day token: `GET graph.instagram.com/access_token?grant_type=ig_exchange_token`."""
-    transport = GraphTransport(graph_url, None, app_secret=app_secret)
+    transport = GraphTransport(graph_url, None, app_secret=app_secret, timeout=timeout)
     payload = transport.call(
         "GET",
         "access_token",
@@ -211,9 +220,9 @@ def exchange_instagram_long_lived(graph_url: str, app_secret: str, short_lived_t
     return _token_grant(payload)
 
 
-def refresh_instagram_token(graph_url: str, long_lived_token: str) -> TokenGrant:
+def refresh_instagram_token(graph_url: str, long_lived_token: str, *, timeout: Timeout = DEFAULT_TIMEOUT) -> TokenGrant:
     """A fresh 60-day token for one at least 24 hours old and unexpired (`ig_refresh_token`)."""
-    transport = GraphTransport(graph_url, None)
+    transport = GraphTransport(graph_url, None, timeout=timeout)
     payload = transport.call(
         "GET",
         "refresh_access_token",
@@ -232,9 +241,11 @@ def instagram_me(
     app_secret: str | None,
     token: str,
     fields: str = "user_id,username,name,profile_picture_url,account_type",
+    *,
+    timeout: Timeout = DEFAULT_TIMEOUT,
 ) -> dict[str, Any]:
     """`/me` on graph.instagram.com: `user_id` is the professional account id webhooks use."""
-    transport = GraphTransport(graph_url, api_version, app_secret=app_secret)
+    transport = GraphTransport(graph_url, api_version, app_secret=app_secret, timeout=timeout)
     payload = transport.call("GET", "me", token=token, params={"fields": fields})
     if not isinstance(payload, dict) or not (payload.get("user_id") or payload.get("id")):
         raise PayloadInvalid("/me answered without an id")

@@ -16,6 +16,7 @@ from typing import Any
 from core.config import Settings
 from core.instagram import GraphClient
 from core.instagram import oauth
+from core.instagram.http import DEFAULT_TIMEOUT
 from core.token_vault import SecretToken
 
 FLOWS = ("facebook", "instagram")
@@ -63,8 +64,10 @@ class TokenInfo:
 
 
 class MetaLogin:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, *, timeout: oauth.Timeout = DEFAULT_TIMEOUT):
         self.settings = settings
+        # (connect, read) seconds for every call to Meta; tests shorten it to see a timeout quickly.
+        self.timeout = timeout
 
     def __repr__(self) -> str:
         return f"MetaLogin(flows={self.offered_flows()})"
@@ -98,16 +101,20 @@ class MetaLogin:
         s = self.settings
         if flow == "facebook":
             short = oauth.exchange_facebook_code(
-                s.meta_graph_url, s.meta_api_version, s.meta_app_id, s.meta_app_secret, redirect_uri, code
+                s.meta_graph_url, s.meta_api_version, s.meta_app_id, s.meta_app_secret, redirect_uri, code,
+                timeout=self.timeout,
             )
             long = oauth.exchange_facebook_long_lived(
-                s.meta_graph_url, s.meta_api_version, s.meta_app_id, s.meta_app_secret, short.access_token
+                s.meta_graph_url, s.meta_api_version, s.meta_app_id, s.meta_app_secret, short.access_token,
+                timeout=self.timeout,
             )
             return LoginGrant(SecretToken(long.access_token), long.expires_in)
         short = oauth.exchange_instagram_code(
-            s.instagram_api_url, s.instagram_app_id, s.instagram_app_secret, redirect_uri, code
+            s.instagram_api_url, s.instagram_app_id, s.instagram_app_secret, redirect_uri, code, timeout=self.timeout
         )
-        long = oauth.exchange_instagram_long_lived(s.instagram_graph_url, s.instagram_app_secret, short.access_token)
+        long = oauth.exchange_instagram_long_lived(
+            s.instagram_graph_url, s.instagram_app_secret, short.access_token, timeout=self.timeout
+        )
         return LoginGrant(
             SecretToken(long.access_token), long.expires_in, tuple(short.permissions) or None, short.user_id
         )
@@ -120,7 +127,9 @@ class MetaLogin:
         """
         s = self.settings
         if flow == "instagram":
-            me = oauth.instagram_me(s.instagram_graph_url, s.meta_api_version, s.instagram_app_secret, token.reveal())
+            me = oauth.instagram_me(
+                s.instagram_graph_url, s.meta_api_version, s.instagram_app_secret, token.reveal(), timeout=self.timeout
+            )
             return [
                 AccountChoice(
                     ig_user_id=str(me.get("user_id") or me.get("id")),
@@ -128,7 +137,7 @@ class MetaLogin:
                     profile_picture_url=me.get("profile_picture_url"),
                 )
             ]
-        pages = oauth.list_facebook_pages(s.meta_graph_url, s.meta_api_version, s.meta_app_secret, token.reveal())
+        pages = self._pages(token)
         client = self.client(flow, token)
         choices = []
         for page in pages:
@@ -155,7 +164,7 @@ class MetaLogin:
     # --- after connecting -----------------------------------------------------------------
 
     def client(self, flow: str, token: SecretToken, account_id: str | None = None) -> GraphClient:
-        return GraphClient.for_login_flow(self.settings, flow, token.reveal(), account_id=account_id)
+        return GraphClient.for_login_flow(self.settings, flow, token.reveal(), account_id=account_id, timeout=self.timeout)
 
     def profile(self, flow: str, token: SecretToken, ig_user_id: str) -> AccountChoice:
         """One cheap call that proves the token still works, and refreshes username and picture."""
@@ -179,8 +188,7 @@ class MetaLogin:
     ) -> tuple[SecretToken, str]:
         if flow == "instagram" or not page_id:
             return token, ig_user_id
-        s = self.settings
-        pages = oauth.list_facebook_pages(s.meta_graph_url, s.meta_api_version, s.meta_app_secret, token.reveal())
+        pages = self._pages(token)
         page = next((p for p in pages if p.page_id == page_id), None)
         page_token = page.page_access_token if page and page.page_access_token else None
         return (SecretToken(page_token) if page_token else token), page_id
@@ -189,12 +197,19 @@ class MetaLogin:
         """A new 60-day token: `ig_refresh_token` (Instagram Login) or a new `fb_exchange_token`."""
         s = self.settings
         if flow == "instagram":
-            grant = oauth.refresh_instagram_token(s.instagram_graph_url, token.reveal())
+            grant = oauth.refresh_instagram_token(s.instagram_graph_url, token.reveal(), timeout=self.timeout)
         else:
             grant = oauth.exchange_facebook_long_lived(
-                s.meta_graph_url, s.meta_api_version, s.meta_app_id, s.meta_app_secret, token.reveal()
+                s.meta_graph_url, s.meta_api_version, s.meta_app_id, s.meta_app_secret, token.reveal(),
+                timeout=self.timeout,
             )
         return LoginGrant(SecretToken(grant.access_token), grant.expires_in)
+
+    def _pages(self, token: SecretToken) -> list[oauth.PageLink]:
+        s = self.settings
+        return oauth.list_facebook_pages(
+            s.meta_graph_url, s.meta_api_version, s.meta_app_secret, token.reveal(), timeout=self.timeout
+        )
 
 
 def _from_epoch(value: Any) -> datetime | None:

@@ -1,5 +1,5 @@
 """The whole connect flow against the sandbox over HTTP, on SQLite and PostgreSQL: both login flows,
-Page choice, each bad input, scoping, disconnect and reconnect."""
+Page choice, each bad input, Meta failing at each step, scoping, disconnect and reconnect."""
 
 from urllib.parse import parse_qs, urlsplit
 
@@ -7,17 +7,19 @@ import pytest
 from sqlalchemy import func, select
 
 from core.errors import NotFound, PermissionDenied
-from core.models import InstagramConnection, InstagramSyncHistory, SellerProfile, Store
+from core.models import InstagramConnection, InstagramSyncHistory, OAuthState, SellerProfile, Store
 from core.services.connecting.connect import (
     ConnectFailed,
     choose_page,
     connection_status,
     disconnect,
     finish_connect,
+    graph_client_for,
     pending_page_choice,
     start_connect,
     validate_connection,
 )
+from core.services.connecting.meta_login import MetaLogin
 from tests.factories import connect_store
 from tests.integration.connect.conftest import deps_for
 
@@ -35,6 +37,10 @@ def _through_dialog(sandbox, deps, session, actor, store_id, account, button="Al
 
 def _connections(session) -> int:
     return session.scalar(select(func.count(InstagramConnection.id)))
+
+
+def _tokens_waiting(session) -> int:
+    return session.scalar(select(func.count(OAuthState.id)).where(OAuthState.pending_token_encrypted.is_not(None)))
 
 
 def _last_failure(session) -> dict:
@@ -152,6 +158,60 @@ def test_meta_down_during_account_lookup_stores_nothing(sandbox, session, shop):
         finish_connect(session, deps, query["code"], query["state"])
     assert failure.value.code == "meta_unavailable"
     assert _connections(session) == 0
+
+
+@pytest.mark.parametrize("login", ["facebook", "instagram"])
+def test_a_failed_webhook_subscription_is_recorded_and_the_connection_still_works(sandbox, session, shop, login):
+    deps = deps_for(sandbox.url)
+    account = sandbox.account(login)
+    query = _through_dialog(sandbox, deps, session, shop["seller_a"], shop["a"].id, account)
+    sandbox.inject_fault("server_error", share=1.0, path="/subscribed_apps")  # every retry fails too
+    outcome = finish_connect(session, deps, query["code"], query["state"])
+    sandbox.clear_faults()
+    assert (outcome.kind, outcome.webhook_subscribed) == ("connected", False)
+    session.expire_all()
+    row = session.scalar(select(InstagramConnection))
+    assert (row.status, row.webhook_subscribed, row.webhook_subscribed_at) == ("active", False, None)
+    connected = session.scalar(select(InstagramSyncHistory).where(InstagramSyncHistory.status == "success"))
+    assert connected.options["webhook_subscribed"] is False
+    # Polling does not need webhooks: the token works for validation and for reading posts.
+    assert validate_connection(session, deps, shop["seller_a"], shop["a"].id).status == "active"
+    assert len(list(graph_client_for(deps, row).list_media(row.ig_user_id, limit=3))) == 3
+
+
+@pytest.mark.parametrize("login", ["facebook", "instagram"])
+def test_a_used_code_replayed_with_a_fresh_state_is_refused_and_stores_no_token(sandbox, session, shop, login):
+    deps = deps_for(sandbox.url)
+    query = _through_dialog(sandbox, deps, session, shop["seller_a"], shop["a"].id, sandbox.account(login))
+    first = session.get(InstagramConnection, finish_connect(session, deps, query["code"], query["state"]).connection_id)
+    stored = first.access_token_encrypted
+    # Someone who saw the callback URL replays its code behind a state of their own.
+    dialog = start_connect(session, deps, shop["seller_b"], shop["b"].id, login)
+    fresh_state = parse_qs(urlsplit(dialog).query)["state"][0]
+    with pytest.raises(ConnectFailed) as replay:
+        finish_connect(session, deps, query["code"], fresh_state)
+    assert replay.value.code == "exchange_failed"
+    session.expire_all()
+    assert session.scalar(select(InstagramConnection).where(InstagramConnection.store_id == shop["b"].id)) is None
+    assert session.get(InstagramConnection, first.id).access_token_encrypted == stored
+    assert _tokens_waiting(session) == 0 and _last_failure(session)["code"] == "exchange_failed"
+
+
+@pytest.mark.parametrize("login", ["facebook", "instagram"])
+def test_meta_timing_out_on_the_code_exchange_fails_clearly_and_stores_nothing(sandbox, session, shop, login):
+    deps = deps_for(sandbox.url)
+    deps.meta = MetaLogin(deps.settings, timeout=(2.0, 0.5))
+    query = _through_dialog(sandbox, deps, session, shop["seller_a"], shop["a"].id, sandbox.account(login))
+    sandbox.inject_fault("timeout", count=1, path="/oauth/access_token", delay_seconds=3)
+    with pytest.raises(ConnectFailed) as failure:
+        finish_connect(session, deps, query["code"], query["state"])
+    assert failure.value.code == "meta_unavailable"
+    message = str(failure.value)
+    assert "not answering" in message and "try again" in message and "timed out" in message
+    assert deps.settings.meta_app_secret not in message and deps.settings.instagram_app_secret not in message
+    assert _connections(session) == 0 and _tokens_waiting(session) == 0
+    assert _last_failure(session)["code"] == "meta_unavailable"
+    assert not session.get(SellerProfile, shop["a"].seller_id).instagram_connected
 
 
 def test_sellers_cannot_see_validate_or_disconnect_another_store(sandbox, session, shop):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import requests
 
 from tests.integration.sandbox.helpers import error_of, graph_get
@@ -15,8 +16,8 @@ def _query(url: str) -> dict:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
 
 
-def _fb_exchange(sandbox, code: str, redirect_uri: str = REDIRECT, secret: str | None = None):
-    return requests.get(f"{sandbox.graph_url}/oauth/access_token", timeout=10, params={
+def _fb_exchange(sandbox, code: str, redirect_uri: str = REDIRECT, secret: str | None = None, timeout=10):
+    return requests.get(f"{sandbox.graph_url}/oauth/access_token", timeout=timeout, params={
         "client_id": sandbox.config.fb_app_id, "client_secret": secret or sandbox.config.fb_app_secret,
         "redirect_uri": redirect_uri, "code": code})
 
@@ -85,6 +86,20 @@ def test_code_is_single_use(sandbox):
     assert _ig_exchange(sandbox, ig_code).status_code == 200
     ig_again = _ig_exchange(sandbox, ig_code)
     assert ig_again.status_code == 400 and "already used" in ig_again.json()["error_message"]
+
+
+def test_token_endpoints_take_only_faults_that_name_them(sandbox):
+    sandbox.inject_fault("server_error", count=1)  # meant for Graph reads: the exchange is not hit
+    code = _query(sandbox.authorize("facebook", REDIRECT))["code"]
+    assert _fb_exchange(sandbox, code).status_code == 200
+    sandbox.clear_faults()
+    sandbox.inject_fault("unavailable", count=1, path="/oauth/access_token")
+    ig_code = _query(sandbox.authorize("instagram", REDIRECT).removesuffix("#_"))["code"]
+    assert _ig_exchange(sandbox, ig_code).status_code == 503
+    sandbox.inject_fault("timeout", count=1, path="/oauth/access_token", delay_seconds=5)
+    fresh = _query(sandbox.authorize("facebook", REDIRECT))["code"]
+    with pytest.raises(requests.Timeout):
+        _fb_exchange(sandbox, fresh, timeout=(2, 0.3))
 
 
 def test_code_expires_after_ten_minutes(sandbox):
