@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,10 +97,35 @@ def world(session, engine, sandbox, tmp_path, database_url) -> ScanWorld:
     return build_world(session, engine, sandbox, tmp_path, database_url)
 
 
-@pytest.fixture
-def image_server():
-    from tests.unit.media.image_server import ImageServer
+# The settings a `catalog-sync` command reads from the environment to reach the world's
+# database, sandbox, media folder and token key.
+CLI_SETTINGS = ("database_url", "media_dir", "meta_graph_url", "meta_dialog_url", "instagram_graph_url",
+                "instagram_api_url", "instagram_dialog_url", "meta_redirect_uri", "instagram_redirect_uri",
+                "token_encryption_keys", "media_allow_http_hosts", "scan_batch_size", "scan_lease_seconds")
 
-    server = ImageServer()
-    yield server
-    server.close()
+
+@contextmanager
+def commands_pointed_at(world: ScanWorld, monkeypatch) -> Iterator[ScanWorld]:
+    """`catalog-sync` commands run in this process (CliRunner) read the world's settings."""
+    from core.config import get_settings
+    from core.db import get_engine
+
+    for name in CLI_SETTINGS:
+        value = getattr(world.settings, name)
+        monkeypatch.setenv(name.upper(), json.dumps(value) if isinstance(value, list) else str(value))
+    for unset in ("OPENAI_API_KEY", "GEMINI_API_KEY"):
+        monkeypatch.delenv(unset, raising=False)
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    try:
+        yield world
+    finally:
+        get_engine(world.settings.database_url).dispose()  # the commands' pooled connections
+        get_settings.cache_clear()
+        get_engine.cache_clear()
+
+
+@pytest.fixture
+def cli_world(world, monkeypatch) -> Iterator[ScanWorld]:
+    with commands_pointed_at(world, monkeypatch):
+        yield world

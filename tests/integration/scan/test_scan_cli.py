@@ -1,10 +1,15 @@
-"""`catalog-sync scan` in the foreground: retries wait out their backoff, and the JSON summary."""
+"""`catalog-sync scan` in the foreground: retries wait out their backoff; the command prints a JSON summary."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
+from click.testing import CliRunner
+
+from cli import main
 from cli.scan import run_to_the_end
+from core.models import InstagramSyncHistory
 from core.services.bulk_import.scan import request_scan
 from core.services.bulk_import.scan_runner import claim_scan
 from tests.integration.scan.conftest import QUICK_RETRY
@@ -63,3 +68,25 @@ def test_the_foreground_scan_sleeps_until_the_retry_is_due_and_says_so(world):
     assert "waiting" in line and "not answering" in line
     backoff = [w for w in time.waits if w > QUICK_RETRY.max_wait]
     assert len(backoff) == 1 and backoff[0] >= 5.0  # half the first backoff step (10 s) at least
+
+
+def test_the_scan_command_imports_the_newest_n_and_prints_its_json_summary(cli_world):
+    world = cli_world
+    result = CliRunner().invoke(main, ["scan", "--store", world.store.id, "--limit", "5", "--include-videos",
+                                       "--extractor", "local"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["store_id"] == world.store.id and summary["status"] == "success"
+    assert summary["posts_found"] == summary["drafts_created"] == 5 and summary["errors"] == 0
+    assert len(world.drafts()) == 5
+    assert world.scan(summary["scan_id"]).options["limit"] == 5
+
+
+def test_the_scan_command_names_what_is_wrong_with_its_options(cli_world):
+    result = CliRunner().invoke(main, ["scan", "--store", cli_world.store.id, "--limit", "0"])
+    assert result.exit_code != 0 and "limit" in result.output and world_has_no_scan(cli_world)
+
+
+def world_has_no_scan(world) -> bool:
+    return world.session.query(InstagramSyncHistory).filter_by(store_id=world.store.id,
+                                                               sync_type="bulk_import").count() == 0
