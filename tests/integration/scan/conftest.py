@@ -129,3 +129,12 @@ def commands_pointed_at(world: ScanWorld, monkeypatch) -> Iterator[ScanWorld]:
 def cli_world(world, monkeypatch) -> Iterator[ScanWorld]:
     with commands_pointed_at(world, monkeypatch):
         yield world
+
+
+@pytest.fixture
+def image_server():
+    from tests.unit.media.image_server import ImageServer
+
+    server = ImageServer()
+    yield server
+    server.close()
