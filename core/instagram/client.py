@@ -134,6 +134,7 @@ class GraphClient:
         url: str = f"{ig_user_id}/media"
         params: dict[str, Any] | None = {"fields": MEDIA_FIELDS, "limit": size}
         yielded = 0
+        seen: set[str] = set()
         while True:
             try:
                 payload = self._call("GET", url, params=params, account_id=self.account_id or ig_user_id)
@@ -141,9 +142,13 @@ class GraphClient:
                 size = self._shrink(size)
                 url, params = self._resize(url, params, size)
                 continue
-            reached_old = False
+            reached_old, new_on_page = False, 0
             for raw in page_data(payload):
                 item = parse_media(raw)
+                if item.id in seen:
+                    continue  # a cursor that went back: never yield a post twice
+                seen.add(item.id)
+                new_on_page += 1
                 if newer_than is not None and item.timestamp <= newer_than:
                     reached_old = True  # finish the page: a pinned post may sit out of order
                     continue
@@ -153,6 +158,10 @@ class GraphClient:
                     return
             following = next_page_url(payload)
             if reached_old or not following or not payload.get("data"):
+                return
+            if not new_on_page:
+                log.warning("listing %s: a page held only posts already listed; stopping (looping cursor)",
+                            ig_user_id)
                 return
             url, params = following, {"limit": size}
 
