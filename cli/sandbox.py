@@ -27,9 +27,11 @@ def sandbox(host: str, port: int, accounts: int, posts_per_account: int, seed: i
     from werkzeug.serving import run_simple
 
     from core.config import get_settings
+    from core.logging import configure_logging
     from sandbox.app import SandboxConfig, create_app
     from sandbox.serving import RedactingRequestHandler
 
+    configure_logging("sandbox")  # werkzeug's request lines become JSON too, redacted twice over
     settings = get_settings()
     config = SandboxConfig(
         accounts=accounts, posts_per_account=posts_per_account, seed=seed, api_version=api_version,

@@ -13,7 +13,10 @@ import sys
 import tempfile
 
 import click
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
+
+from core.logging import configure_logging
 
 
 class SidecarServer(BaseApplication):
@@ -26,11 +29,22 @@ class SidecarServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from core.logging import configure_logging
         from webhook_server import create_app
 
         configure_logging("webhook_server")
         return create_app()
+
+
+class JsonLogger(glogging.Logger):
+    """gunicorn's own lines (listening, workers booting and exiting, signals) as JSON lines
+    through the app's handler, so everything on the sidecar's stderr parses the same way."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        configure_logging("webhook_server")
+        for handler in list(self.error_log.handlers):
+            self.error_log.removeHandler(handler)
+        self.error_log.propagate = True
 
 
 def _child_exit(_server, worker) -> None:
@@ -70,6 +84,7 @@ def webhook_server(host: str, port: int, workers: int, threads: int) -> None:
         "keepalive": 5,
         "accesslog": None,
         "child_exit": _child_exit,
+        "logger_class": JsonLogger,
     }
     try:
         SidecarServer(options).run()

@@ -7,8 +7,8 @@ One line per event:
      "metrics": {"posts": 120, "drafts": 98}, "message": "scan finished", "logger": "core.services.bulk_import.scan"}
 
 Every process calls `configure_logging(service_name)` once at start. Code logs with the
-standard library and passes the structured fields as `extra`; `log_operation` times a
-block and logs it. A filter redacts anything that looks like a token or secret, in the
+standard library; `log_operation` times a block and logs it with its figures, and
+`log_finished` logs an operation whose figures and duration the caller already has. A filter redacts anything that looks like a token or secret, in the
 message, its arguments, the metrics and exception text, so a token never reaches a log.
 """
 
@@ -139,31 +139,55 @@ def configure_logging(service_name: str, level: int | str = logging.INFO, stream
     return handler
 
 
+class Operation(dict):
+    """The metrics of an operation being logged. The block may set `store_id` once it knows
+    it (an event learns its store as it runs) and `level` (a failure kept on its row, not raised)."""
+
+    def __init__(self, store_id: str | None, metrics: Mapping[str, Any]):
+        super().__init__(metrics)
+        self.store_id = store_id
+        self.level = logging.INFO
+
+
 @contextmanager
 def log_operation(
-    logger: logging.Logger, operation: str, store_id: str | None = None, **metrics: Any
-) -> Iterator[dict[str, Any]]:
-    """Time a block and log it once with its duration; the yielded dict collects metrics.
+    logger: logging.Logger, operation: str, store_id: str | None = None, *,
+    expected: tuple[type[BaseException], ...] = (), **metrics: Any,
+) -> Iterator[Operation]:
+    """Time a block and log it once with its duration; the yielded `Operation` collects metrics.
 
-    A failing block is logged at ERROR with the exception (redacted) and re-raised.
+    A failing block is logged at ERROR with the exception (redacted) and re-raised; an
+    `expected` exception (a lost lease, say) at WARNING with its message only.
     """
-    collected: dict[str, Any] = dict(metrics)
+    collected = Operation(store_id, metrics)
     started = time.perf_counter()
     try:
         yield collected
-    except Exception:
-        logger.exception(
-            "%s failed", operation,
-            extra=_fields(operation, store_id, started, collected),
-        )
+    except expected as stop:
+        collected["stopped_by"] = f"{type(stop).__name__}: {stop}"
+        log_finished(logger, operation, collected, store_id=collected.store_id, duration_ms=elapsed_ms(started),
+                     level=logging.WARNING, outcome="stopped")
         raise
-    logger.info("%s finished", operation, extra=_fields(operation, store_id, started, collected))
+    except Exception:
+        logger.exception("%s failed", operation, extra=_fields(operation, collected.store_id,
+                                                                elapsed_ms(started), collected))
+        raise
+    log_finished(logger, operation, collected, store_id=collected.store_id, duration_ms=elapsed_ms(started),
+                 level=collected.level)
 
 
-def _fields(operation: str, store_id: str | None, started: float, metrics: dict) -> dict[str, Any]:
-    return {
-        "operation": operation,
-        "store_id": store_id,
-        "duration_ms": round((time.perf_counter() - started) * 1000),
-        "metrics": metrics,
-    }
+def log_finished(
+    logger: logging.Logger, operation: str, metrics: Mapping[str, Any], *, store_id: str | None = None,
+    duration_ms: int | None = None, level: int = logging.INFO, outcome: str = "finished",
+) -> None:
+    """Log one operation whose figures the caller already has (`<operation> <outcome>`)."""
+    logger.log(level, "%s %s", operation, outcome, extra=_fields(operation, store_id, duration_ms, dict(metrics)))
+
+
+def elapsed_ms(started: float) -> int:
+    """Whole milliseconds since `started` (a `time.perf_counter()` reading)."""
+    return round((time.perf_counter() - started) * 1000)
+
+
+def _fields(operation: str, store_id: str | None, duration_ms: int | None, metrics: dict) -> dict[str, Any]:
+    return {"operation": operation, "store_id": store_id, "duration_ms": duration_ms, "metrics": metrics}

@@ -16,6 +16,7 @@ import time
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from core.logging import elapsed_ms, log_finished
 from core.security import SYSTEM
 from core.services.realtime.webhooks import ingest_delivery
 from core.webhooks.signatures import HEADER, verify_token_matches
@@ -45,12 +46,12 @@ def receive_delivery():
     started = time.perf_counter()
     context.metrics.received.inc()
     try:
-        return _receive(context)
+        return _receive(context, started)
     finally:
         context.metrics.latency.observe(time.perf_counter() - started)
 
 
-def _receive(context):
+def _receive(context, started: float):
     body = _read_capped_body(context.max_body_bytes)
     if body is None:
         return _refuse(context, "body_too_large", 413)
@@ -64,6 +65,10 @@ def _receive(context):
     if not result.accepted:
         return _refuse(context, result.rejected, 401)
     _count_stored(context, result)
+    log_finished(log, "webhook_ingest", {
+        "signed_with": result.signed_with, "updates": result.updates, "stored": result.stored,
+        "duplicates": result.duplicates, "quarantined": result.quarantined,
+    }, duration_ms=elapsed_ms(started))
     return jsonify(status="ok", stored=result.stored, duplicates=result.duplicates,
                    quarantined=result.quarantined)
 

@@ -318,6 +318,10 @@ class ScanRun:
             "errors": list(t.errors),
         }
 
+    def logged_figures(self) -> dict[str, Any]:
+        """The run's figures for its log line (`scan_runner` logs it): counts, not the errors."""
+        return {**self._figures(), "errors": len(self.tally.errors)}
+
     def _save_progress(self) -> None:
         """Commit the batch's drafts and the figures together, under the lease's fence."""
         self.keeper.check()
@@ -347,7 +351,6 @@ class ScanRun:
         else:
             jobs.complete(self.session, jobs.SYNC_RUNS, self.lease, status, clock=self.deps.clock,
                           **self._final_values())
-        log.info("scan %s finished %s: %s", self.scan.id, status, self._figures() | {"errors": len(t.errors)})
         return status
 
     def _stop(self, stop: ScanStopped) -> str:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from core import jobs
 from core.db import end_idle_transactions_after
 from core.lease_keeper import LeaseKeeper
+from core.logging import log_operation
 from core.models import InstagramSyncHistory
 from core.services.bulk_import.import_deps import ImportDeps, import_deps_for_worker
 from core.services.bulk_import.scan import SYNC_TYPE
@@ -66,13 +67,22 @@ def run_claimed_scan(deps: ImportDeps, lease: jobs.Lease) -> str:
             jobs.fail(session, jobs.SYNC_RUNS, lease, f"no handler for sync type {getattr(scan, 'sync_type', None)!r}",
                       retryable=False, clock=deps.clock)
             return "failed"
-        return ScanRun(session, scan, lease, deps, keeper).execute()
+        return _run_logged(ScanRun(session, scan, lease, deps, keeper))
     except jobs.LeaseLost:
-        log.warning("scan %s: lease lost; another worker has it now", lease.row_id)
-        return "lease_lost"
+        return "lease_lost"  # another worker has it now (logged as the run's `stopped` line)
     finally:
         keeper.stop()
         session.close()
+
+
+def _run_logged(run: ScanRun) -> str:
+    """One `scan` log line per run: its store, duration and figures; at WARNING unless it succeeded."""
+    with log_operation(log, "scan", run.scan.store_id, expected=(jobs.LeaseLost,), scan_id=run.scan.id) as logged:
+        status = run.execute()
+        logged.update(run.logged_figures(), status=status)
+        if status not in ("success", "partial_success"):
+            logged.level = logging.WARNING
+    return status
 
 
 def _lease_bound_session(deps: ImportDeps) -> Session:

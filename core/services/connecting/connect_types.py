@@ -16,6 +16,7 @@ from core.clock import Clock, SystemClock
 from core.config import Settings, get_settings
 from core.errors import CatalogSyncError
 from core.ids import new_id
+from core.logging import log_finished
 from core.models import InstagramConnection, InstagramSyncHistory, Product
 from core.services.connecting.connect_rules import STATUS_LABELS, failure_message
 from core.services.connecting.meta_login import MetaLogin
@@ -164,11 +165,9 @@ def record_connect_event(
 
     Commits, so the row survives whatever the caller does next.
     """
-    fields = {"store_id": store_id, "status": status, "code": code, "detail": detail, **(options or {})}
-    if status == "failed":
-        log.warning("instagram connect failed: %s", fields)
-    else:
-        log.info("instagram connect %s: %s", status, fields)
+    fields = {"status": status, "code": code, "detail": detail, "connection_id": connection_id, **(options or {})}
+    log_finished(log, "connect", fields, store_id=store_id, outcome=f"{status} ({code})" if code else status,
+                 level=logging.WARNING if status == "failed" else logging.INFO)
     if store_id is None:
         return
     errors = [{"code": code, "message": failure_message(code), "detail": detail}] if status == "failed" else []

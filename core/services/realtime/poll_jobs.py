@@ -16,7 +16,7 @@ A webhook about an account is a hint: `note_webhook_hint` pulls its next poll fo
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +34,7 @@ from core.instagram import (
     TokenInvalid,
     shared_budget,
 )
+from core.logging import log_operation
 from core.models import InstagramConnection, InstagramSyncHistory, ProductDraft
 from core.services.usage.api_budget import record_budget_snapshot
 from core.services.connecting.connect_rules import status_after_error
@@ -68,6 +69,8 @@ class PollResult:
     next_poll_at: datetime | None
     run_id: str | None = None
     kept_run: bool = False
+    store_id: str | None = None
+    figures: dict[str, Any] = field(default_factory=dict)  # for the poll's log line
 
 
 def budget_of(deps: ImportDeps) -> BudgetTracker:
@@ -161,8 +164,8 @@ def _wait(session: Session, connection: InstagramConnection, decision: PollDecis
     _finish(session, connection.id, next_at=decision.wait_until, started=None,
             values={"poll_last_status": "waiting", "poll_hour_started_at": window.started_at,
                     "poll_calls_this_hour": window.calls})
-    log.info("poll of %s deferred to %s: %s", connection.id, decision.wait_until, decision.reason)
-    return PollResult(connection.id, "waiting", decision.wait_until)
+    return PollResult(connection.id, "waiting", decision.wait_until, store_id=connection.store_id,
+                      figures={"reason": decision.reason})
 
 
 def _unreadable_token(session: Session, connection: InstagramConnection, problem: Exception,
@@ -172,7 +175,8 @@ def _unreadable_token(session: Session, connection: InstagramConnection, problem
     connection.poll_claimed_until = None
     connection.poll_last_status = "failed"
     session.commit()
-    return PollResult(connection.id, "skipped", None)
+    return PollResult(connection.id, "skipped", None, store_id=connection.store_id,
+                      figures={"reason": "the stored token cannot be read"})
 
 
 def _after_poll(session: Session, deps: ImportDeps, connection: InstagramConnection, run: InstagramSyncHistory,
@@ -202,7 +206,9 @@ def _after_poll(session: Session, deps: ImportDeps, connection: InstagramConnect
     _finish(session, connection.id, next_at=next_at, started=started, values=values)
     if stopped_by is not None:
         _mark_dead_token(session, deps, connection, stopped_by)
-    return PollResult(connection.id, "polled", next_at, run.id if kept else None, kept)
+    figures = {"status": run.status, "posts_found": run.posts_found, "drafts_created": run.drafts_created,
+               "api_calls_used": run.api_calls_used}
+    return PollResult(connection.id, "polled", next_at, run.id if kept else None, kept, connection.store_id, figures)
 
 
 def _last_post_age(session: Session, store_id: str, now: datetime) -> timedelta | None:
@@ -289,10 +295,16 @@ def poll_due_connections(deps: ImportDeps, *, limit: int | None = None, stopping
 
 
 def _poll_safely(deps: ImportDeps, connection_id: str, policy: PollPolicy) -> PollResult:
+    """Poll one account, logging one `poll` line with its store, duration and figures."""
     try:
-        return poll_claimed(deps, connection_id, policy)
-    except Exception:  # one account's failure stops no other; its claim runs out and it is retried
-        log.exception("poll of %s failed", connection_id)
+        with log_operation(log, "poll", connection_id=connection_id) as logged:
+            result = poll_claimed(deps, connection_id, policy)
+            logged.store_id = result.store_id
+            logged.update(result.figures, outcome=result.outcome, next_poll_at=result.next_poll_at)
+            if result.figures.get("status") == "failed":
+                logged.level = logging.WARNING
+        return result
+    except Exception:  # one account's failure stops no other (logged above); its claim runs out, it is retried
         return PollResult(connection_id, "error", None)
 
 

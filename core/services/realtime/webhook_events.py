@@ -11,6 +11,7 @@ The importer is the seam the scan/import code plugs into (see `MediaImporter`).
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -20,9 +21,12 @@ from sqlalchemy.orm import Session
 
 from core import jobs
 from core.clock import Clock
+from core.logging import log_operation
 from core.models import InstagramConnection, InstagramWebhookEvent, Product, ProductDraft
 from core.security import Actor, require_ops
 from core.services.realtime.poll_jobs import note_webhook_hint
+
+log = logging.getLogger("catalog_sync.webhook_events")
 
 SECRET_KEY = re.compile(r"token|secret|password|signature|authorization|appsecret", re.IGNORECASE)
 EVENT_STATUSES = ("pending", "processing", "processed", "ignored", "failed", "quarantined")
@@ -116,18 +120,32 @@ def handle_claimed_event(
 ) -> str:
     """Process one claimed event and record the result under the lease; returns the status.
 
-    The draft and the event's status commit together, or not at all (fenced)."""
+    The draft and the event's status commit together, or not at all (fenced). Each event
+    leaves one `webhook_event` log line with its store and what became of it."""
     event = session.get(InstagramWebhookEvent, lease.row_id)
+    with log_operation(log, "webhook_event", expected=(jobs.LeaseLost,), event_id=event.id,
+                       field=event.field, media_id=event.media_id) as logged:
+        status, note = _process_and_record(session, event, lease, importer, clock)
+        logged.store_id = event.store_id
+        logged.update(status=status, note=note)
+        if status not in ("processed", "ignored"):  # retried later, or failed for good
+            logged.level = logging.WARNING
+    return status
+
+
+def _process_and_record(session: Session, event: InstagramWebhookEvent, lease: jobs.Lease,
+                        importer: MediaImporter, clock: Clock) -> tuple[str, str | None]:
     try:
         outcome = process_event(session, event, importer)
     except Exception as error:  # every failure is kept on the row, never lost
         session.rollback()
         message = f"{type(error).__name__}: {error}"
-        return jobs.fail(session, jobs.WEBHOOK_EVENTS, lease, message,
-                         retryable=not isinstance(error, PermanentEventError), clock=clock)
+        status = jobs.fail(session, jobs.WEBHOOK_EVENTS, lease, message,
+                           retryable=not isinstance(error, PermanentEventError), clock=clock)
+        return status, message
     note = f"ignored: {outcome.reason}" if outcome.status == "ignored" else outcome.reason
     jobs.complete(session, jobs.WEBHOOK_EVENTS, lease, outcome.status, clock=clock, last_error=note)
-    return outcome.status
+    return outcome.status, note
 
 
 def retry_event(session: Session, actor: Actor, event_id: str, clock: Clock | None = None) -> bool:

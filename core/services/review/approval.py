@@ -9,6 +9,8 @@ product: the loser's UPDATE matches no row and it gets a clear refusal.
 from __future__ import annotations
 
 import hashlib
+import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -23,6 +25,7 @@ from core.clock import Clock, SystemClock
 from core.config import get_settings
 from core.errors import CatalogSyncError, NotFound, ValidationFailed
 from core.ids import new_id
+from core.logging import elapsed_ms, log_finished
 from core.models import Product, ProductDraft, Store
 from core.security import Actor, require_store, scope_to_actor
 from core.services.review.draft_rules import (
@@ -34,6 +37,8 @@ from core.services.review.draft_rules import (
 from core.services.review.drafts import draft_for, refusal_message
 from core.services.review.notifications import notify, notify_new_draft
 from core.services.people.stores import update_store_settings
+
+log = logging.getLogger("catalog_sync.review")
 
 AUTO_REVIEWER = "auto"
 PRODUCT_STATUSES = ("active", "draft")
@@ -95,6 +100,14 @@ def update_review_settings(
 
 def approve_draft(session: Session, actor: Actor, draft_id: str, clock: Clock | None = None) -> Product:
     """Turn a pending draft into a product (seller edits over AI data), in one transaction."""
+    started = time.perf_counter()
+    product = _approve_one(session, actor, draft_id, clock)
+    log_finished(log, "approve", {"draft_id": draft_id, "product_id": product.id, "reviewer": actor.user_id},
+                 store_id=product.store_id, duration_ms=elapsed_ms(started))
+    return product
+
+
+def _approve_one(session: Session, actor: Actor, draft_id: str, clock: Clock | None) -> Product:
     now = (clock or SystemClock()).now()
     for attempt in range(SLUG_ATTEMPTS):
         draft = draft_for(session, actor, draft_id)
@@ -114,13 +127,18 @@ def approve_draft(session: Session, actor: Actor, draft_id: str, clock: Clock | 
 
 def batch_approve(session: Session, actor: Actor, draft_ids: list[str], clock: Clock | None = None) -> BatchResult:
     """Approve each draft on its own; one that cannot be approved is reported, not fatal."""
-    result = BatchResult()
+    started = time.perf_counter()
+    result, stores = BatchResult(), set()
     for draft_id in dict.fromkeys(draft_ids):  # keep order, drop repeats
         try:
-            product = approve_draft(session, actor, draft_id, clock)
+            product = _approve_one(session, actor, draft_id, clock)
             result.approved.append((draft_id, product.id))
+            stores.add(product.store_id)
         except CatalogSyncError as error:
             result.failed.append((draft_id, str(error)))
+    log_finished(log, "batch_approve", {"approved": len(result.approved), "failed": len(result.failed),
+                                        "stores": len(stores), "reviewer": actor.user_id},
+                 store_id=next(iter(stores)) if len(stores) == 1 else None, duration_ms=elapsed_ms(started))
     return result
 
 

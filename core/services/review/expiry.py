@@ -8,6 +8,7 @@ changed by the one worker whose UPDATE matched it.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from datetime import timedelta
 
@@ -15,8 +16,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.clock import Clock
+from core.logging import log_operation
 from core.models import ProductDraft
 from core.services.review.notifications import notify
+
+log = logging.getLogger("catalog_sync.expiry")
 
 CHUNK = 500
 REMIND_BEFORE = timedelta(hours=24)
@@ -86,10 +90,12 @@ def send_expiry_reminders(session: Session, clock: Clock) -> int:
 
 
 def expire_drafts_job(deps) -> int:
-    with deps.session() as session:
-        return expire_drafts(session, deps.clock)
+    with log_operation(log, "expire_drafts") as logged, deps.session() as session:
+        logged["expired"] = expire_drafts(session, deps.clock)
+    return logged["expired"]
 
 
 def expiry_reminders_job(deps) -> int:
-    with deps.session() as session:
-        return send_expiry_reminders(session, deps.clock)
+    with log_operation(log, "expiry_reminders") as logged, deps.session() as session:
+        logged["reminded"] = send_expiry_reminders(session, deps.clock)
+    return logged["reminded"]

@@ -127,3 +127,17 @@ def test_database_connections_killed_under_load_lose_nothing_acknowledged(gunico
     retried = [status for _, status in map(post, [n for n, s in results if s == 503])]
     assert set(retried) <= {200}  # once the database is back, Meta's retries go through
     assert stored_count(session) == 300
+
+
+def test_each_ingest_is_a_json_line_on_the_sidecars_stderr(database_url, session, tmp_path):
+    process, base = start_sidecar(database_url, tmp_path / "logs", workers=1)
+    try:
+        for _ in range(2):  # Meta's retry of the same bytes is a duplicate
+            assert requests.post(base + WEBHOOK_PATH, timeout=10, **signed(delivery(8000))).status_code == 200
+    finally:
+        stop_sidecar(process)
+    lines = [json.loads(line) for line in process.log_path.read_text().splitlines()]  # gunicorn's too
+    ingests = [line["metrics"] for line in lines if line["operation"] == "webhook_ingest"]
+    assert [(m["stored"], m["duplicates"]) for m in ingests] == [(1, 0), (0, 1)]
+    assert {line["service"] for line in lines} == {"webhook_server"}
+    assert any("Listening at" in line["message"] for line in lines)

@@ -94,3 +94,22 @@ def test_scheduler_chatter_is_left_out_but_its_warnings_are_kept(log_stream):
     scheduler_log.info('Running job "run_job" (scheduled at ...)')
     scheduler_log.warning('Run time of job "run_job" was missed by 0:00:05')
     assert [line["message"] for line in _lines(log_stream)] == ['Run time of job "run_job" was missed by 0:00:05']
+
+
+class Stopped(Exception):
+    pass
+
+
+def test_log_operation_learns_its_store_and_level_inside_the_block(log_stream):
+    log = logging.getLogger("catalog_sync.webhook_events")
+    with log_operation(log, "webhook_event", event_id="whe_1") as logged:
+        logged.store_id, logged.level = "sto_3", logging.WARNING
+        logged["status"] = "pending"
+    with pytest.raises(Stopped):
+        with log_operation(log, "scan", store_id="sto_3", expected=(Stopped,)):
+            raise Stopped("lease lost")
+    event, scan = _lines(log_stream)
+    assert (event["store_id"], event["level"], event["metrics"]) == ("sto_3", "WARNING",
+                                                                     {"event_id": "whe_1", "status": "pending"})
+    assert scan["level"] == "WARNING" and scan["message"] == "scan stopped" and "error" not in scan
+    assert scan["metrics"] == {"stopped_by": "Stopped: lease lost"}
