@@ -5,6 +5,8 @@ selection that survives paging feeds "Approve selected". Every action goes throu
 core.services, then shows a toast and a fresh grid.
 """
 
+from functools import partial
+
 import streamlit as st
 
 from core.errors import CatalogSyncError
@@ -36,6 +38,7 @@ from ui.review_state import (
     flash,
     grid_page,
     invalidate,
+    keep_matching,
     select,
     selected_ids,
     show_flashes,
@@ -92,23 +95,23 @@ def filter_bar(page: DraftPage) -> None:
 
 
 def selection_bar(page: DraftPage, draft_filter: DraftFilter) -> None:
-    chosen = selected_ids()
+    chosen = selected_ids(store_id)
     with st.container(horizontal=True, vertical_alignment="center", key="selection_bar"):
         st.markdown(f"**{len(chosen):,} selected**")
         if st.button("Select all on this page", key="select_page", icon=":material/select_all:"):
-            select([card.id for card in page.items])
+            select(store_id, [card.id for card in page.items])
             st.rerun()
         if page.total > len(page.items) and st.button(
             select_matching_label(page.total), key="select_matching", icon=":material/done_all:"
         ):
             with db_session() as session:
-                select(matching_draft_ids(session, actor, store_id, draft_filter))
+                select(store_id, matching_draft_ids(session, actor, store_id, draft_filter))
             if page.total > MAX_SELECT_ALL:
                 flash(f"Selected the first {MAX_SELECT_ALL:,} of {page.total:,} matching drafts "
                       f"(at most {MAX_SELECT_ALL:,} at a time).", ":material/info:")
             st.rerun()
         if chosen and st.button("Clear", key="clear_selection"):
-            clear_selection()
+            clear_selection(store_id)
             st.rerun()
         if st.button(
             f"Approve selected ({len(chosen):,})", key="approve_selected", type="primary",
@@ -128,7 +131,7 @@ def approve_many(draft_ids: list[str]) -> None:
     with db_session() as session:
         result = batch_approve(session, actor, draft_ids)
     invalidate(store_id)
-    clear_selection()
+    clear_selection(store_id)
     if result.approved:
         flash(f"Approved {len(result.approved)} draft{'s' if len(result.approved) != 1 else ''}.")
     if result.failed:
@@ -181,11 +184,12 @@ def grid(page: DraftPage) -> None:
     if not page.items:
         st.info("No drafts match these filters.")
         return
-    chosen = selected_ids()
+    chosen = selected_ids(store_id)
+    on_select = partial(toggle_selected, store_id)
     for start in range(0, len(page.items), COLUMNS):
         for column, card in zip(st.columns(COLUMNS), page.items[start:start + COLUMNS]):
             with column:
-                draft_card(card, selected=card.id in chosen, on_select=toggle_selected, actions=card_actions)
+                draft_card(card, selected=card.id in chosen, on_select=on_select, actions=card_actions)
 
 
 def pager(page: DraftPage) -> None:
@@ -228,7 +232,13 @@ def watch_for_new_drafts(draft_filter: DraftFilter, shown_pending: int) -> None:
         st.rerun()
 
 
+def still_matching(draft_filter: DraftFilter, draft_ids: set[str]) -> list[str]:
+    with db_session() as session:
+        return matching_draft_ids(session, actor, store_id, draft_filter, among=draft_ids)
+
+
 draft_filter = current_filter()
+keep_matching(store_id, draft_filter, partial(still_matching, draft_filter))
 try:
     page = grid_page(actor, store_id, draft_filter, st.session_state.get("review_page", 1), PAGE_SIZE)
 except CatalogSyncError as error:

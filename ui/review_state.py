@@ -7,6 +7,8 @@ at once; a short TTL picks up drafts the worker adds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from core.security import Actor
@@ -15,6 +17,7 @@ from ui.context import db_session
 
 GRID_TTL_SECONDS = 20
 SELECTED_KEY = "review_selected"
+SELECTION_FILTER_KEY = "review_selected_filter"
 FLASH_KEY = "review_flash"
 FOCUS_KEY = "review_focus"
 
@@ -46,31 +49,52 @@ def grid_page(actor: Actor, store_id: str, draft_filter: DraftFilter, page: int,
 
 
 # --- selection ------------------------------------------------------------------------------
+# One set per store, so an ops person who switches store never acts on the last store's drafts;
+# each set remembers the filter it was made under (see `keep_matching`).
 
 
-def selected_ids() -> set[str]:
-    return st.session_state.setdefault(SELECTED_KEY, set())
+def _selections() -> dict[str, set[str]]:
+    return st.session_state.setdefault(SELECTED_KEY, {})
 
 
-def toggle_selected(draft_id: str) -> None:
-    """Checkbox callback: keep the selection in one set that survives paging."""
-    chosen = selected_ids()
+def selected_ids(store_id: str) -> set[str]:
+    return _selections().setdefault(store_id, set())
+
+
+def toggle_selected(store_id: str, draft_id: str) -> None:
+    """Checkbox callback: keep the store's selection in one set that survives paging."""
+    chosen = selected_ids(store_id)
     if st.session_state.get(f"select_{draft_id}"):
         chosen.add(draft_id)
     else:
         chosen.discard(draft_id)
 
 
-def select(draft_ids: list[str]) -> None:
-    selected_ids().update(draft_ids)
+def select(store_id: str, draft_ids: list[str]) -> None:
+    selected_ids(store_id).update(draft_ids)
     for draft_id in draft_ids:
         st.session_state[f"select_{draft_id}"] = True
 
 
-def clear_selection() -> None:
-    for draft_id in selected_ids():
+def clear_selection(store_id: str) -> None:
+    _drop(store_id, selected_ids(store_id))
+
+
+def keep_matching(store_id: str, draft_filter: DraftFilter, matching: Callable[[set[str]], list[str]]) -> None:
+    """When the filter changed since the store's drafts were selected, keep only those it
+    still shows (`matching` answers which of the given ids match), so "Approve selected"
+    never reaches a draft the person can no longer see."""
+    filters = st.session_state.setdefault(SELECTION_FILTER_KEY, {})
+    chosen = selected_ids(store_id)
+    if chosen and filters.get(store_id) != draft_filter:
+        _drop(store_id, chosen - set(matching(chosen)))
+    filters[store_id] = draft_filter
+
+
+def _drop(store_id: str, draft_ids: set[str]) -> None:
+    for draft_id in draft_ids:
         st.session_state.pop(f"select_{draft_id}", None)
-    st.session_state[SELECTED_KEY] = set()
+    selected_ids(store_id).difference_update(draft_ids)
 
 
 # --- messages that survive the rerun after an action ----------------------------------------------

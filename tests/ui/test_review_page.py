@@ -21,7 +21,7 @@ from core.services.edit_sync.deletions import post_deleted
 from core.services.edit_sync.post_changes import PostRead, SyncContext, known_post, update_draft
 from core.services.review.drafts import MAX_SELECT_ALL
 from core.services.review.notifications import notify_new_draft
-from tests.factories import make_draft, make_seller, make_store
+from tests.factories import make_draft, make_ops, make_seller, make_store
 from tests.fixtures.app_test import logged_in_app
 
 
@@ -181,7 +181,7 @@ def test_select_page_and_batch_approve(seller_shop, session):
     at = _review_as("a@shop.test", "seller-pass-1")
     at.checkbox(key=f"select_{drafts[0].id}").check().run()
     at.checkbox(key=f"select_{drafts[1].id}").check().run()
-    assert at.session_state["review_selected"] == {drafts[0].id, drafts[1].id}
+    assert at.session_state["review_selected"] == {seller_shop.id: {drafts[0].id, drafts[1].id}}
     at.button(key="approve_selected").click().run()
     assert not at.exception
     assert _count(session, Product) == 2
@@ -236,7 +236,7 @@ def test_select_all_matching_spans_pages(seller_shop, session):
     assert len(_card_names(at)) == 24
     assert at.button(key="select_matching").label == "Select all 30 matching"
     at.button(key="select_matching").click().run()
-    assert len(at.session_state["review_selected"]) == 30
+    assert len(at.session_state["review_selected"][seller_shop.id]) == 30
     assert not at.toast
     at.button(key="page_next").click().run()
     assert len(_card_names(at)) == 6
@@ -252,10 +252,54 @@ def test_select_all_matching_says_when_it_takes_only_the_first_thousand(seller_s
     button = at.button(key="select_matching")
     assert button.label == "Select the first 1,000 of 1,001 matching"
     button.click().run()
-    assert len(at.session_state["review_selected"]) == MAX_SELECT_ALL
+    assert len(at.session_state["review_selected"][seller_shop.id]) == MAX_SELECT_ALL
     assert [t.value for t in at.toast] == [
         "Selected the first 1,000 of 1,001 matching drafts (at most 1,000 at a time)."]
     assert at.button(key="approve_selected").label == "Approve selected (1,000)"
+
+
+def _pick_store(at: AppTest, store_id: str) -> None:
+    # AppTest's later runs render the page only (not the frame's sidebar), so set the picker's state.
+    at.session_state["store_picker"] = store_id
+    at.session_state["store_id"] = store_id
+    at.run()
+    assert not at.exception, at.exception
+
+
+def _selected_label(at: AppTest) -> str:
+    return next(md.value for md in at.markdown if md.value.endswith(" selected**"))
+
+
+def test_selection_belongs_to_its_store_so_approve_selected_never_reaches_another(seller_shop, session):
+    make_ops(session, "ops@vendly.test", "ops-pass-123")
+    other = make_store(session, "Kariakoo Gadgets", "TZS")
+    in_a = make_draft(session, seller_shop, name="Dress In A")
+    in_b = make_draft(session, other, name="Phone In B")
+    at = _review_as("ops@vendly.test", "ops-pass-123")
+    _pick_store(at, seller_shop.id)
+    at.checkbox(key=f"select_{in_a.id}").check().run()
+    _pick_store(at, other.id)
+    assert _selected_label(at) == "**0 selected**" and at.button(key="approve_selected").disabled
+    at.checkbox(key=f"select_{in_b.id}").check().run()
+    at.button(key="approve_selected").click().run()
+    session.expire_all()
+    assert [session.get(ProductDraft, d.id).status for d in (in_a, in_b)] == ["pending", "approved"]
+    _pick_store(at, seller_shop.id)
+    assert _selected_label(at) == "**1 selected**"  # store A's own selection is still there
+
+
+def test_a_new_filter_drops_selected_drafts_it_hides(seller_shop, session):
+    dress, shirt = (make_draft(session, seller_shop, name=name) for name in ("Red Dress", "Blue Shirt"))
+    at = _review_as("a@shop.test", "seller-pass-1")
+    at.button(key="select_page").click().run()
+    assert _selected_label(at) == "**2 selected**"
+    at.text_input(key="review_search").input("dress").run()
+    assert _selected_label(at) == "**1 selected**"
+    at.text_input(key="review_search").input("").run()
+    assert _selected_label(at) == "**1 selected**"  # dropped, not hidden: nothing comes back unasked
+    at.button(key="approve_selected").click().run()
+    session.expire_all()
+    assert [session.get(ProductDraft, d.id).status for d in (dress, shirt)] == ["approved", "pending"]
 
 
 def test_undo_auto_approve_from_the_grid(seller_shop, session):

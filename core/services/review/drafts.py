@@ -8,6 +8,7 @@ so ids cannot be probed. Functions that change data commit their own transaction
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -180,9 +181,11 @@ def list_drafts(
 
 
 def matching_draft_ids(
-    session: Session, actor: Actor, store_id: str, draft_filter: DraftFilter, clock: Clock | None = None
+    session: Session, actor: Actor, store_id: str, draft_filter: DraftFilter, clock: Clock | None = None,
+    among: Collection[str] | None = None,
 ) -> list[str]:
-    """Ids of every draft matching the filter (at most MAX_SELECT_ALL), for "select all"."""
+    """Ids of every draft matching the filter (at most MAX_SELECT_ALL), for "select all";
+    with `among`, only those of these ids (what of a selection the filter still shows)."""
     require_store(session, actor, store_id)
     now = (clock or SystemClock()).now()
     stmt = (
@@ -191,6 +194,8 @@ def matching_draft_ids(
         .order_by(ProductDraft.created_at.desc(), ProductDraft.id.desc())
         .limit(MAX_SELECT_ALL)
     )
+    if among is not None:
+        stmt = stmt.where(ProductDraft.id.in_(list(among)))
     return list(session.scalars(stmt))
 
 
