@@ -7,7 +7,6 @@ required: if it cannot be reached the run fails instead of silently skipping it.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 from core.db import make_engine
 from core.migrate import upgrade_to_head
 from core.models import Base
+from tests.ci import IN_CI
 from tests.scratch_db import ADMIN_URL, create_database, drop_database, postgres_available
 
 pytest_plugins = [
@@ -28,7 +28,6 @@ pytest_plugins = [
     "tests.fixtures.live_stack",
 ]
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 @pytest.fixture(scope="session")
