@@ -52,6 +52,10 @@ def measured_call(
     except AIError as error:
         usage.ok, usage.error = False, error.kind
         raise AIFailure(error, usage) from error
+    except Exception as error:  # an SDK or parsing surprise is a failed call too, never a crash of the scan
+        unexpected = AIError("unexpected", f"{type(error).__name__} while reading the answer")
+        usage.ok, usage.error = False, unexpected.kind
+        raise AIFailure(unexpected, usage) from error
     finally:
         usage.latency_ms = int((time.perf_counter() - started) * 1000)
 

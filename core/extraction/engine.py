@@ -12,16 +12,18 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Iterable, Literal
+from typing import TYPE_CHECKING, Callable, Iterable, Literal
 
 from core.extraction.cache import ExtractionCache, MemoryCache, cache_key
-from core.extraction.gemini_categorizer import GeminiImageCategorizer
 from core.extraction.limiter import RateLimiter
 from core.extraction.local import EXTRACTOR_VERSION, extract_local
 from core.extraction.merge import merge
 from core.extraction.ai_calls import AIFailure
 from core.extraction.openai_extractor import OpenAICaptionExtractor
 from core.extraction.schema import REVIEW_THRESHOLD, AIUsage, ExtractedProduct
+
+if TYPE_CHECKING:  # google-genai is imported only when a Gemini key is set: the offline path never needs it
+    from core.extraction.gemini_categorizer import GeminiImageCategorizer
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +81,11 @@ class Extractor:
             for usage in cached.usage:
                 usage.cached = True
             return cached
-        product = self._extract_with_ai(caption, local, image_bytes, default_currency)
+        try:
+            product = self._extract_with_ai(caption, local, image_bytes, default_currency)
+        except Exception:  # a bug in reading or merging an AI answer must not lose the post
+            log.exception("AI extraction failed unexpectedly")
+            return _with_note(local, "the AI step failed unexpectedly; used the offline rules")
         if all(u.ok for u in product.usage):
             self.cache.put(key, product)
         return product
@@ -133,6 +139,12 @@ class Extractor:
             log.exception("usage callback failed")
 
 
+def _with_note(product: ExtractedProduct, note: str) -> ExtractedProduct:
+    noted = product.model_copy(deep=True)
+    noted.notes = [note, *noted.notes]
+    return noted
+
+
 def _safe_local(caption: str, media_type: str, default_currency: str) -> ExtractedProduct:
     try:
         return extract_local(caption, media_type, default_currency)
@@ -162,8 +174,9 @@ def build_extractor(
         OpenAICaptionExtractor(settings.openai_api_key, settings.openai_model, settings.openai_base_url, **common)
         if settings.openai_api_key else None
     )
-    image_ai = (
-        GeminiImageCategorizer(settings.gemini_api_key, settings.gemini_model, settings.gemini_base_url, **common)
-        if settings.gemini_api_key and mode == "auto" else None
-    )
+    image_ai = None
+    if settings.gemini_api_key and mode == "auto":
+        from core.extraction.gemini_categorizer import GeminiImageCategorizer
+
+        image_ai = GeminiImageCategorizer(settings.gemini_api_key, settings.gemini_model, settings.gemini_base_url, **common)
     return Extractor(caption_ai, image_ai, cache, settings.ai_max_concurrency, on_usage)

@@ -8,8 +8,8 @@ category.
 
 from __future__ import annotations
 
+import importlib
 
-import httpx2
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
@@ -19,10 +19,31 @@ from core.extraction.ai_calls import AIError, measured_call
 from core.extraction.limiter import RateLimiter
 from core.extraction.schema import CATEGORIES, AIUsage, ImageCategory
 
+def _transport_errors(*module_names: str) -> tuple[tuple[type, ...], tuple[type, ...]]:
+    """(timeouts, transport errors) of whichever HTTP library the installed google-genai uses.
+
+    google-genai 3.x depends on httpx2; 1.x and 2.x on httpx (httpx2 only as an extra).
+    We import neither by name, so no google-genai version breaks this module.
+    """
+    timeouts: list[type] = [TimeoutError]
+    transport: list[type] = []
+    for name in module_names:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        timeouts.append(module.TimeoutException)
+        transport.append(module.TransportError)
+    return tuple(timeouts), tuple(transport)
+
+
+_TIMEOUTS, _TRANSPORT_ERRORS = _transport_errors("httpx2", "httpx")
+
 PROMPT = (
     "This is a product photo from an East African seller's Instagram post. "
     f"Pick the one category that fits the product: {', '.join(CATEGORIES)}. "
-    "Also give the main colours you see (English words) and the product type in two or three words. "
+    "Colours (English words): if the photo shows the same product in several colours to choose from, list those "
+    "colours; if it shows one item, list only its main colour. Give the product type in two or three words. "
     "Confidence is 0 to 1."
 )
 
@@ -73,9 +94,9 @@ class GeminiImageCategorizer:
             response = self._client.models.generate_content(model=self.model, contents=contents, config=config)
         except genai_errors.APIError as error:
             raise _classify_api_error(error) from error
-        except (httpx2.TimeoutException, TimeoutError) as error:
+        except _TIMEOUTS as error:
             raise AIError("timeout", "Gemini did not answer in time") from error
-        except httpx2.TransportError as error:
+        except _TRANSPORT_ERRORS as error:
             raise AIError("connection", "could not reach Gemini") from error
         except (ValidationError, ValueError) as error:
             raise AIError("invalid_output", "Gemini's answer did not match the schema") from error

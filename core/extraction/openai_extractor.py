@@ -85,14 +85,24 @@ class OpenAICaptionExtractor:
         except (ValidationError, json.JSONDecodeError, openai.LengthFinishReasonError,
                 openai.ContentFilterFinishReasonError) as error:
             raise AIError("invalid_output", "OpenAI's answer did not match the schema") from error
-        _record_tokens(usage, completion.usage)
-        message = completion.choices[0].message
-        if message.refusal:
-            raise AIError("refusal", "OpenAI refused to read this caption")
-        if message.parsed is None:
-            raise AIError("invalid_output", "OpenAI returned no structured answer")
-        return message.parsed
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError) as error:
+            # a 200 that is not a chat completion at all (an HTML page from a proxy): the SDK trips over it
+            raise AIError("invalid_output", "OpenAI's answer was not a chat completion") from error
+        return _structured_answer(completion, usage)
 
+
+def _structured_answer(completion, usage: AIUsage) -> LLMExtraction:
+    """The parsed message of a completion; anything not shaped like one (no choices, no message) is invalid."""
+    _record_tokens(usage, getattr(completion, "usage", None))
+    choices = getattr(completion, "choices", None)
+    if not choices or getattr(choices[0], "message", None) is None:
+        raise AIError("invalid_output", "OpenAI returned no choices")
+    message = choices[0].message
+    if message.refusal:
+        raise AIError("refusal", "OpenAI refused to read this caption")
+    if message.parsed is None:
+        raise AIError("invalid_output", "OpenAI returned no structured answer")
+    return message.parsed
 
 
 def _record_tokens(usage: AIUsage, reported) -> None:

@@ -9,9 +9,9 @@ names).
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 CATEGORIES: tuple[str, ...] = (
     "Fashion & Apparel",
@@ -43,6 +43,17 @@ REVIEW_THRESHOLD = 0.5
 HIGH_CONFIDENCE = 0.8
 
 _ISO_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def _unit_interval(value: float) -> float:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"confidence must be between 0 and 1, got {value!r}")
+    return value
+
+
+# An AI's confidence: checked here rather than as JSON-schema minimum/maximum, so the schema we send stays
+# within what every structured-output server accepts; an answer of 85 ("percent") is rejected, never trusted.
+AIConfidence = Annotated[float, AfterValidator(_unit_interval), Field(description="0 to 1")]
 
 
 class Variant(BaseModel):
@@ -114,13 +125,13 @@ class LLMExtraction(BaseModel):
     category: Category | None
     tags: list[str]
     variants: list[Variant]
-    confidence: float
+    confidence: AIConfidence
 
 
 class ImageCategory(BaseModel):
     """What the image model sees: a category and hints for tags and variants."""
 
     category: Category
-    confidence: float
+    confidence: AIConfidence
     colors: list[str] = Field(default_factory=list)
     product_type: str = ""

@@ -8,7 +8,8 @@ import time
 import pytest
 
 from core.config import Settings
-from core.extraction.engine import ExtractionRequest, build_extractor
+from core.extraction.engine import ExtractionRequest, Extractor, build_extractor
+from core.extraction.schema import AIUsage
 from tests.fixtures.ai_fakes import default_caption_answer, start_fake_gemini, start_fake_openai
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -78,6 +79,7 @@ def test_429_is_retried_then_succeeds(fake_openai):
 @pytest.mark.parametrize("behaviour, kind, calls", [
     ("429", "rate_limited", 3), ("500", "server_error", 3), ("slow", "timeout", 3),
     ("malformed", "invalid_output", 1), ("refusal", "refusal", 1), ("schema_violation", "invalid_output", 1),
+    ("html", "invalid_output", 1), ("empty", "invalid_output", 1),
 ])
 def test_failures_fall_back_to_local_with_a_note(fake_openai, behaviour, kind, calls):
     fake_openai.script(*[behaviour] * 3)
@@ -134,7 +136,7 @@ def test_gemini_failure_keeps_the_caption_category(fake_openai, fake_gemini):
     assert any("Gemini failed (server_error)" in note for note in product.notes)
 
 
-@pytest.mark.parametrize("behaviour", ["malformed", "refusal", "schema_violation", "slow"])
+@pytest.mark.parametrize("behaviour", ["malformed", "refusal", "schema_violation", "slow", "html", "empty"])
 def test_gemini_bad_answers_fall_back(fake_gemini, behaviour):
     fake_gemini.script(*[behaviour] * 3)
     product = make_extractor(None, fake_gemini).extract(JACKET, "IMAGE", PNG)
@@ -171,3 +173,34 @@ def test_extract_many_keeps_order_and_respects_the_rate(fake_openai):
 def test_keys_never_appear_in_reprs(fake_openai, fake_gemini):
     extractor = make_extractor(fake_openai, fake_gemini)
     assert "canary" not in repr(extractor.caption_ai) + repr(extractor.image_ai)
+
+
+@pytest.mark.parametrize("which", ["openai", "gemini"])
+def test_confidence_outside_0_to_1_is_not_trusted(fake_openai, fake_gemini, which):
+    fake = fake_openai if which == "openai" else fake_gemini
+    answer = fake.answer
+    fake.answer = lambda body: dict(answer(body), confidence=85)  # "percent"
+    product = make_extractor(fake_openai, fake_gemini).extract(JACKET, "IMAGE", PNG)
+    assert which not in product.extractor
+    assert any("failed (invalid_output)" in note for note in product.notes)
+
+
+class _BrokenCaptionReader:
+    """A caption reader whose answer is not an LLMExtraction at all (a bug or an SDK change)."""
+
+    model = "broken"
+
+    def extract(self, caption, default_currency):
+        return "not an extraction", AIUsage(provider="openai", model=self.model)
+
+
+class _CrashingCaptionReader(_BrokenCaptionReader):
+    def extract(self, caption, default_currency):
+        raise RuntimeError("unexpected SDK error")
+
+
+@pytest.mark.parametrize("reader", [_BrokenCaptionReader(), _CrashingCaptionReader()])
+def test_any_unexpected_error_in_the_ai_step_gives_the_local_draft_with_a_note(reader):
+    product = Extractor(caption_ai=reader).extract(JACKET, "IMAGE")
+    assert product.extractor == "local" and product.price == 2500 and product.name == "Blue Denim Jacket"
+    assert product.notes[0] == "the AI step failed unexpectedly; used the offline rules"
