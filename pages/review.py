@@ -25,6 +25,7 @@ from core.services.review.drafts import (
     DraftCard,
     DraftFilter,
     DraftPage,
+    draft_cards,
     list_drafts,
     matching_draft_ids,
 )
@@ -136,8 +137,16 @@ def approve_many(draft_ids: list[str]) -> None:
         flash(f"Approved {len(result.approved)} draft{'s' if len(result.approved) != 1 else ''}.")
     if result.failed:
         flash(f"{len(result.failed)} could not be approved; see the list above the grid.", ":material/warning:")
-        st.session_state[FAILURES_KEY] = result.failed
+        st.session_state[FAILURES_KEY] = named_failures(result.failed)
     st.rerun()
+
+
+def named_failures(failed: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(what the person calls the draft, why it failed): a raw draft id means nothing to them."""
+    with db_session() as session:
+        cards = draft_cards(session, actor, [draft_id for draft_id, _ in failed])
+    return [(card_title(cards[draft_id]) if draft_id in cards else "A draft no longer in this store", reason)
+            for draft_id, reason in failed]
 
 
 def show_failures() -> None:
@@ -145,8 +154,8 @@ def show_failures() -> None:
     if not failed:
         return
     with st.expander(f"{len(failed)} drafts could not be approved", expanded=True, icon=":material/warning:"):
-        for draft_id, reason in failed:
-            st.markdown(f"- `{draft_id}`: {reason}")
+        for title, reason in failed:
+            st.markdown(f"- **{title}**: {reason}")
         if st.button("Dismiss", key="dismiss_failures"):
             st.session_state.pop(FAILURES_KEY)
             st.rerun()

@@ -62,7 +62,10 @@ def confidence_badge(confidence: float | None) -> None:
 
 def card_title(card) -> str:
     """The draft's name, or what the grid calls a draft without one (messages quote it too)."""
-    return card.name or "Untitled draft"
+    if card.name:
+        return card.name
+    made = card.created_at
+    return f"Untitled draft from {made.day} {made:%b %Y}" if made else "Untitled draft"
 
 
 def draft_card(

@@ -1,7 +1,7 @@
 """The Review page's logic under AppTest: chips and counts, filters, selection, batch approve,
 approve/reject per card, undo of auto-approve, paging, and the sidebar notifications."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -178,6 +178,8 @@ def test_approved_card_and_its_editor_say_the_source_post_was_deleted(seller_sho
 def test_select_page_and_batch_approve(seller_shop, session):
     drafts = [make_draft(session, seller_shop, name=f"Bead Necklace {i}") for i in range(3)]
     make_draft(session, seller_shop, name="No Price", price=None)
+    untitled = make_draft(session, seller_shop, name="", price=None,
+                          created_at=datetime(2025, 5, 3, 9, 30, tzinfo=timezone.utc))
     at = _review_as("a@shop.test", "seller-pass-1")
     at.checkbox(key=f"select_{drafts[0].id}").check().run()
     at.checkbox(key=f"select_{drafts[1].id}").check().run()
@@ -185,12 +187,18 @@ def test_select_page_and_batch_approve(seller_shop, session):
     at.button(key="approve_selected").click().run()
     assert not at.exception
     assert _count(session, Product) == 2
-    assert sorted(_card_names(at)) == ["Bead Necklace 2", "No Price"]
+    assert sorted(_card_names(at)) == ["Bead Necklace 2", "No Price", "Untitled draft from 3 May 2025"]
     at.button(key="select_page").click().run()
     at.button(key="approve_selected").click().run()
     assert _count(session, Product) == 3
-    assert "could not be approved" in at.expander[0].label
-    assert "price" in " ".join(md.value for md in at.expander[0].markdown)
+    assert at.expander[0].label == "2 drafts could not be approved"
+    failures = {md.value for md in at.expander[0].markdown}
+    assert failures == {
+        "- **No Price**: Edit the draft before approving: price: Enter a price, e.g. 2500.",
+        "- **Untitled draft from 3 May 2025**: Edit the draft before approving: "
+        "name: A name is required.; price: Enter a price, e.g. 2500.",
+    }
+    assert untitled.id not in " ".join(failures)
     assert [t.value for t in at.toast][:1] == ["Approved 1 draft."]
 
 

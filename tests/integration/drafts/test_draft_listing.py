@@ -6,7 +6,7 @@ import pytest
 
 from core.clock import FrozenClock, utcnow
 from core.errors import PermissionDenied, ValidationFailed
-from core.services.review.drafts import DraftFilter, list_drafts, matching_draft_ids
+from core.services.review.drafts import DraftFilter, draft_cards, list_drafts, matching_draft_ids
 from tests.factories import make_draft
 
 
@@ -101,3 +101,11 @@ def test_seller_cannot_list_another_store(session, mixed, other_shop, ops):
     with pytest.raises(PermissionDenied):
         matching_draft_ids(session, other_shop.seller, mixed.store.id, DraftFilter())
     assert list_drafts(session, ops, mixed.store.id).total == 4
+
+
+def test_draft_cards_reads_only_the_actors_own_drafts(session, shop, other_shop, ops):
+    mine = make_draft(session, shop.store, name="Mine")
+    theirs = make_draft(session, other_shop.store, name="Theirs")
+    ids = [mine.id, theirs.id, "draft_nope"]
+    assert {i: c.name for i, c in draft_cards(session, shop.seller, ids).items()} == {mine.id: "Mine"}
+    assert set(draft_cards(session, ops, ids)) == {mine.id, theirs.id}
