@@ -64,6 +64,9 @@ class InstagramConnection(TimestampMixin, Base):
     connected_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_synced_at: Mapped[datetime | None]
     last_validated_at: Mapped[datetime | None]
+    # Set while a worker refreshes or validates this token (0012), so no other worker does it
+    # too; a crashed worker's claim simply runs out.
+    token_upkeep_claimed_until: Mapped[datetime | None]
     # Polling state (0010): when the worker polls next and last did, the adaptive interval,
     # a claim so one worker polls an account at a time, the last webhook hint, and the Graph
     # calls polling spent in the current hour against its estimated hourly budget.

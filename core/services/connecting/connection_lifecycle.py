@@ -10,9 +10,9 @@ the reason and the time on the row, where the Connect page shows them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
@@ -143,7 +143,7 @@ def validate_connection(session: Session, deps: ConnectDeps, actor: Actor, store
     return view_of(session, connection)
 
 
-def _data_access_closed(connection: InstagramConnection, now) -> bool:
+def _data_access_closed(connection: InstagramConnection, now: datetime) -> bool:
     """Facebook Login stops serving data about 90 days after the person last logged in."""
     closes = connection.data_access_expires_at
     return connection.login_flow == "facebook" and closes is not None and closes <= now
@@ -152,16 +152,20 @@ def _data_access_closed(connection: InstagramConnection, now) -> bool:
 # --- refresh ---------------------------------------------------------------------------------------------
 
 
+def refresh_due_in_sql(deps: ConnectDeps, now: datetime) -> ColumnElement[bool]:
+    """`connect_rules.refresh_due` as a WHERE clause: a known expiry inside the refresh margin."""
+    expires = InstagramConnection.token_expires_at
+    return and_(expires.is_not(None), expires <= now + timedelta(days=deps.settings.token_refresh_margin_days))
+
+
 def connections_due_for_refresh(session: Session, deps: ConnectDeps) -> list[tuple[str, str]]:
     """(connection id, store id) of active connections whose token expires within the margin."""
-    margin = timedelta(days=deps.settings.token_refresh_margin_days)
     rows = session.execute(
-        select(InstagramConnection.id, InstagramConnection.store_id, InstagramConnection.token_expires_at).where(
-            InstagramConnection.status == "active"
-        )
+        select(InstagramConnection.id, InstagramConnection.store_id)
+        .where(InstagramConnection.status == "active", refresh_due_in_sql(deps, deps.clock.now()))
+        .order_by(InstagramConnection.id)
     )
-    now = deps.clock.now()
-    return [(cid, sid) for cid, sid, expires in rows if refresh_due(expires, now, margin)]
+    return [(cid, sid) for cid, sid in rows]
 
 
 INSTAGRAM_MIN_TOKEN_AGE = timedelta(hours=24)
