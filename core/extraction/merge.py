@@ -3,7 +3,8 @@
 Agreement raises confidence, disagreement lowers it with a note that says why,
 so the review screen's "high confidence" (>= 0.8) filter holds drafts where
 independent readers agreed. The LLM may not invent amounts: a price that does
-not appear in the caption is dropped in favour of the rules' reading.
+not appear in the caption is dropped in favour of the rules' reading, and so is
+a number the rules refused on purpose (a delivery fee, a phone or till number).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 import re
 
 from core.extraction.local import calibrated
-from core.extraction.prices import parse_amount
-from core.extraction.schema import REVIEW_THRESHOLD, ExtractedProduct, ImageCategory, LLMExtraction
+from core.extraction.prices import find_price_candidates, parse_amount, skipped_amounts
+from core.extraction.schema import REVIEW_THRESHOLD, ExtractedProduct, ImageCategory, LLMExtraction, Variant
+from core.extraction.variants import canonical_color
 
 _ANY_AMOUNT = re.compile(r"(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,3}(?:\.\d{3})+(?!\d)|\d+(?:\.\d+)?)(\s?k\b)?", re.I)
 MAX_TAGS = 8
@@ -87,6 +89,12 @@ def _merge_price(caption, merged, llm, fields, notes, local_price) -> None:
         notes.append(f"AI price {llm.price:g} is not in the caption; kept the rules' price")
         fields["price"] = 0.5
         return
+    trap = _deliberately_skipped(caption, ai_price) if ai_price != local_price else None
+    if trap is not None:
+        kept = f"kept the rules' {local_price:g}" if local_price is not None else "left the price empty"
+        notes.append(f"AI price {ai_price:g} is {trap} by the rules' reading; {kept}")
+        fields["price"] = 0.45
+        return
     if ai_price == local_price:
         fields["price"] = 0.98
     elif local_price is None:
@@ -103,6 +111,13 @@ def _merge_price(caption, merged, llm, fields, notes, local_price) -> None:
     if compare is not None and (round(compare, 2) not in seen or ai_price is None or compare <= ai_price):
         compare = None
     merged.compare_at_price = compare
+
+
+def _deliberately_skipped(caption: str, amount: float | None) -> str | None:
+    """Why the rules refused `amount` as a price (a delivery fee, a phone number...), if they did."""
+    if amount is None or any(c.amount == amount for c in find_price_candidates(caption)):
+        return None
+    return skipped_amounts(caption).get(amount)
 
 
 def _merge_currency(merged, llm, fields, notes, local_currency) -> None:
@@ -140,6 +155,21 @@ def _merge_image(merged: ExtractedProduct, image: ImageCategory, fields: dict, n
         fields["category"] = max(0.3, caption_confidence - 0.25)
     if image.product_type.strip():
         merged.tags = _union(merged.tags, [image.product_type.strip().lower()])[:MAX_TAGS]
+    _colors_from_image(merged, image, notes)
+
+
+def _colors_from_image(merged: ExtractedProduct, image: ImageCategory, notes: list[str]) -> None:
+    """Colour choices the photo shows (the same item in several colours), when the caption named none.
+
+    One colour is what the item looks like, not a choice, so it is not a variant.
+    """
+    if any(v.option == "color" for v in merged.variants):
+        return
+    colors = list(dict.fromkeys(c for c in map(canonical_color, image.colors) if c))
+    if len(colors) < 2:
+        return
+    merged.variants = [*merged.variants, *(Variant(option="color", value=c) for c in colors)]
+    notes.append(f"colour choices from the image ({', '.join(colors)}); the caption named none")
 
 
 def _union(first: list[str], second: list[str]) -> list[str]:

@@ -169,43 +169,62 @@ def parse_amount(number: str, thousands_suffix: str | None) -> float | None:
 
 def find_price_candidates(caption: str) -> list[PriceCandidate]:
     """Every amount in the caption that is plausibly a price, with the evidence around it."""
+    return [c for c in _read_amounts(caption) if isinstance(c, PriceCandidate)]
+
+
+def skipped_amounts(caption: str) -> dict[float, str]:
+    """Numbers the rules read and deliberately did not take as a price, with why (for checking an AI's pick)."""
     lowered = caption.lower()
-    masked = join_spaced_thousands(mask_traps(lowered))
-    candidates = []
+    skipped: dict[float, str] = {}
+    for trap in _TRAPS.finditer(lowered):
+        for match in _AMOUNT.finditer(trap.group(0)):
+            amount = parse_amount(match.group(1), match.group(2))
+            if amount is not None:
+                skipped.setdefault(amount, "a phone, till, size, date or count")
+    for reading in _read_amounts(caption):
+        if isinstance(reading, tuple):
+            skipped.setdefault(*reading)
+    return skipped
+
+
+def _read_amounts(caption: str) -> list[PriceCandidate | tuple[float, str]]:
+    """Each amount as a candidate, or as (amount, why it is not a price)."""
+    masked = join_spaced_thousands(mask_traps(caption.lower()))
+    readings = []
     for match in _AMOUNT.finditer(masked):
-        candidate = _read_candidate(masked, match)
-        if candidate is not None:
-            candidates.append(candidate)
-    return candidates
+        amount = parse_amount(match.group(1), match.group(2))
+        if amount is None or amount <= 0:
+            continue
+        reading = _read_candidate(masked, match, amount)
+        readings.append(reading if isinstance(reading, PriceCandidate) else (amount, reading))
+    return readings
 
 
-def _read_candidate(text: str, match: re.Match) -> PriceCandidate | None:
+def _read_candidate(text: str, match: re.Match, amount: float) -> PriceCandidate | str:
+    """The candidate, or why this amount is not a price."""
     start, end = match.start(), match.end()
     before = text[max(0, start - 24):start]
     after = text[end:end + 16]
     prefix = _PREFIX_CURRENCY.search(before)
     glued_to_word = start > 0 and text[start - 1].isalpha() and not prefix
     if glued_to_word:
-        return None  # model numbers: A15, T500, G5
+        return "a model number"  # A15, T500, G5
     suffix = _SUFFIX_CURRENCY.match(after)
-    if not prefix and not suffix and _followed_by_unit(after, bool(_PRICE_WORD_BEFORE.search(before))):
-        return None  # units and quantities: 500g, 3 bars, 30 pieces, 18 inches
-    amount = parse_amount(match.group(1), match.group(2))
-    if amount is None or amount <= 0:
-        return None
-    if _THRESHOLD_BEFORE.search(before):
-        return None  # "free delivery above 50k"
     money = bool(prefix or suffix)
-    if not money and not match.group(2) and _YEAR.match(match.group(1)) and not _PRICE_WORD_BEFORE.search(before):
-        return None
     if _is_delivery_fee(text, start, strong=money):
-        return None
+        return "a delivery fee"
+    if not money and _followed_by_unit(after, bool(_PRICE_WORD_BEFORE.search(before))):
+        return "a quantity or size"  # 500g, 3 bars, 30 pieces, 18 inches
+    if _THRESHOLD_BEFORE.search(before):
+        return "a threshold"  # "free delivery above 50k"
+    if not money and not match.group(2) and _YEAR.match(match.group(1)) and not _PRICE_WORD_BEFORE.search(before):
+        return "a year"
     word = bool(
         _PRICE_WORD_BEFORE.search(before) or _PRICE_WORD_AFTER.match(after) or _VARIANT_LABEL_BEFORE.search(before)
         or _ARROW_BEFORE.search(before)
     )
     if not money and not word and amount < 10:
-        return None
+        return "a small bare number"
     marker = (prefix.group(1) if prefix else "") or (suffix.group(1) if suffix else "")
     candidate = PriceCandidate(
         amount=amount, start=start, end=end, currency=_CURRENCY_WORDS.get(marker.strip("()")),

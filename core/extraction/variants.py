@@ -89,11 +89,18 @@ def colors_offered(lowered: str) -> list[str]:
     return []
 
 
+def canonical_color(word: str) -> str | None:
+    """`Navy Blue` -> navy, `nyekundu` -> red; None for words that are not a colour we list."""
+    word = re.sub(r"\s+", " ", word.strip().lower())
+    if word in SWAHILI_COLORS:
+        return SWAHILI_COLORS[word]
+    return _COLOR_CANON.get(word, word) if word in ENGLISH_COLORS else None
+
+
 def _colors_in(segment: str) -> list[str]:
     colors = []
     for match in _COLOR_RE.finditer(segment):
-        word = match.group(1)
-        color = SWAHILI_COLORS.get(word, _COLOR_CANON.get(word, word))
+        color = canonical_color(match.group(1))
         if color not in colors:
             colors.append(color)
     return colors

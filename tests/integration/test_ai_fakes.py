@@ -107,10 +107,25 @@ def test_failed_results_are_not_cached_but_good_ones_are(fake_openai, fake_gemin
     assert fake_gemini.calls == calls[1] + 1  # the key includes the image bytes
 
 
-def test_price_disagreement_lowers_confidence_with_a_note(fake_openai):
+def test_ai_picking_a_number_the_rules_refused_keeps_the_rules_price(fake_openai):
     fake_openai.answer = lambda body: dict(default_caption_answer(body), price=4500)
     product = make_extractor(fake_openai).extract("Jacket Ksh 2,500 (delivery 4,500 upcountry)", "IMAGE")
-    assert product.price == 4500
+    assert product.price == 2500  # 4,500 is the delivery fee
+    assert product.confidence < 0.8
+    assert any("4500 is a delivery fee" in note for note in product.notes)
+
+
+def test_ai_picking_a_phone_number_when_the_rules_found_no_price(fake_openai):
+    fake_openai.answer = lambda body: dict(default_caption_answer(body), price=345)
+    product = make_extractor(fake_openai).extract("Denim jacket, DM for price. Call 0712 345 678", "IMAGE")
+    assert product.price is None and product.confidence < 0.8
+    assert any("left the price empty" in note for note in product.notes)
+
+
+def test_price_disagreement_lowers_confidence_with_a_note(fake_openai):
+    fake_openai.answer = lambda body: dict(default_caption_answer(body), price=1800)
+    product = make_extractor(fake_openai).extract("Jacket Ksh 2,500, matching jeans Ksh 1,800", "IMAGE")
+    assert product.price == 1800  # both are prices: the AI may know which one the post sells
     assert product.confidence < 0.8
     assert any("price disagreement" in note for note in product.notes)
 
@@ -183,6 +198,24 @@ def test_confidence_outside_0_to_1_is_not_trusted(fake_openai, fake_gemini, whic
     product = make_extractor(fake_openai, fake_gemini).extract(JACKET, "IMAGE", PNG)
     assert which not in product.extractor
     assert any("failed (invalid_output)" in note for note in product.notes)
+
+
+def test_colour_choices_seen_in_the_image_become_variants_when_the_caption_names_none(fake_gemini):
+    fake_gemini.answer = lambda body: {"category": "Fashion & Apparel", "confidence": 0.9,
+                                       "colors": ["Black", "Tan", "black", "sparkly"], "product_type": "handbag"}
+    product = make_extractor(None, fake_gemini).extract("Leather handbags Ksh 3,500", "IMAGE", PNG)
+    assert [(v.option, v.value) for v in product.variants if v.option == "color"] == [("color", "black"), ("color", "tan")]
+    assert any("colour choices from the image" in note for note in product.notes)
+
+
+def test_one_colour_in_the_image_or_colours_in_the_caption_are_left_alone(fake_gemini):
+    fake_gemini.answer = lambda body: {"category": "Fashion & Apparel", "confidence": 0.9,
+                                       "colors": ["blue"], "product_type": "jacket"}
+    assert not [v for v in make_extractor(None, fake_gemini).extract(JACKET, "IMAGE", PNG).variants if v.option == "color"]
+    fake_gemini.answer = lambda body: {"category": "Fashion & Apparel", "confidence": 0.9,
+                                       "colors": ["blue", "grey"], "product_type": "handbag"}
+    product = make_extractor(None, fake_gemini).extract("Handbags Ksh 3,500. Colours: red, pink", "IMAGE", PNG)
+    assert [v.value for v in product.variants if v.option == "color"] == ["red", "pink"]
 
 
 class _BrokenCaptionReader:

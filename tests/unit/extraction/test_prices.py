@@ -3,7 +3,7 @@
 import pytest
 
 from core.extraction.local import extract_local
-from core.extraction.prices import extract_prices
+from core.extraction.prices import extract_prices, skipped_amounts
 
 
 def read(caption, default="KES"):
@@ -140,3 +140,11 @@ def test_dm_for_price_is_flagged():
 def test_never_raises_on_odd_input():
     for caption in ["", "   ", "💯💯💯", "1,2,3,4,5", "Ksh", "@@@ /=/=", "9" * 400, "k" * 5000]:
         extract_local(caption)
+
+
+def test_numbers_refused_on_purpose_say_why():
+    skipped = skipped_amounts("Sofa Ksh 30,000. Delivery 1,500 upcountry. Call 0712 345 678. Model 2023, 3 seater")
+    assert skipped[1500] == "a delivery fee"
+    assert skipped[2023] == "a year"
+    assert skipped[3] == "a quantity or size"
+    assert 30000 not in skipped
