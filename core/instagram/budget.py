@@ -9,9 +9,13 @@ used in two headers after every call:
                                  "estimated_time_to_regain_access": 0}]}
     X-App-Usage: {"call_count": 5, "total_cputime": 1, "total_time": 1}
 
-The figures are percentages of the budget. We cannot compute the budget ourselves
-(impressions are not returned), so the headers are the truth and our own call
-counts only turn a percentage into "calls per percent" for planning.
+The figures are whole percentages of the budget. We cannot compute the budget
+ourselves (impressions are not returned), so the headers are the truth and our own
+call counts only turn a percentage into a cost per call for planning. That cost is
+bounded from above, never guessed: Meta cuts the figure down to a whole percent, so
+p% read after c counted calls means each call cost at most (p + 1) / c %. A large
+budget reads 0% for its first thousands of calls, and that still bounds the next ones.
+Before any reading only a small first batch is allowed; its answers bring one.
 
 `BudgetTracker` lives in one process; `snapshot()` / `restore()` give callers a
 JSON-able state to persist (e.g. on the connection row) so worker processes
@@ -32,6 +36,10 @@ WINDOW = timedelta(hours=24)
 APP_USAGE_WINDOW_SECONDS = 3600.0  # X-App-Usage counts a rolling hour
 BUCKET_SECONDS = 300  # call counts are kept in 5-minute buckets: at most 288 per account
 DEFAULT_HEADROOM_PCT = 90.0  # leave the last 10% for webhook look-ups and retries
+READING_STEP_PCT = 1.0  # Meta's usage figures are whole percents, cut down: the truth is below p + 1
+# Calls allowed with no usage reading at all: even a tiny account's budget (4800 x a handful of
+# impressions) has room for them, and the first answer brings a reading.
+UNREAD_BUDGET_CALLS = 10
 
 
 @dataclass(frozen=True)
@@ -195,22 +203,25 @@ class BudgetTracker:
         return self.seconds_until_allowed(account_id, n) == 0.0
 
     def seconds_until_allowed(self, account_id: str, n: int = 1) -> float:
-        """0 when n calls may go now; else a hint of how long to wait before asking again."""
+        """0 when n calls may go now; else a hint of how long to wait before asking again.
+
+        n calls may go when, at the most each call can have cost, they stay under the
+        headroom line; with no reading yet, when they fit in the first batch."""
         now = self._clock.now()
         with self._lock:
-            usage = self._accounts.get(account_id)
-            if usage is None:
-                return 0.0
+            usage = self._accounts.get(account_id) or AccountUsage()
             self._prune(usage, now)
             if usage.blocked_until and usage.blocked_until > now:
                 return (usage.blocked_until - now).total_seconds()
             if (usage.app_percent or 0.0) >= self._headroom:
                 # X-App-Usage is a rolling hour, so its pressure eases within the hour.
                 return min(self._oldest_bucket_expiry(usage, now), APP_USAGE_WINDOW_SECONDS)
-            projected = self._projected_percent(usage, now, n)
-            if projected is not None and projected > self._headroom:
-                return self._oldest_bucket_expiry(usage, now)
-            return 0.0
+            most = self._most_percent_after(usage, now, n)
+            if most is None:
+                fits = self._calls_since_reading(usage, now) + n <= UNREAD_BUDGET_CALLS
+            else:
+                fits = most <= self._headroom
+            return 0.0 if fits else self._oldest_bucket_expiry(usage, now)
 
     def blocked_for(self, account_id: str) -> float:
         """Seconds left of a block Meta imposed (throttle error or regain estimate); 0 if none."""
@@ -222,17 +233,16 @@ class BudgetTracker:
             return (usage.blocked_until - now).total_seconds()
 
     def remaining_calls(self, account_id: str) -> int | None:
-        """Calls we may still plan before the headroom line; None while we have no reading."""
+        """Calls we may still plan before the headroom line (the n `may_spend` allows at most);
+        None while we have no reading to bound the cost of a call."""
         now = self._clock.now()
         with self._lock:
             usage = self._accounts.get(account_id)
-            if usage is None or usage.usage_percent is None:
+            if usage is None or self._most_percent_after(usage, now, 0) is None:
                 return None
-            per_call = self._percent_per_call(usage)
-            left = self._headroom - self._current_percent(usage, now)
-            if left <= 0:
-                return 0
-            return int(left / per_call) if per_call else None
+            counted = usage.calls_at_reading + self._calls_since_reading(usage, now)
+            affordable = self._headroom * usage.calls_at_reading / (usage.usage_percent + READING_STEP_PCT)
+            return max(0, int(affordable + 1e-9) - counted)  # the epsilon: float error, not a call
 
     def usage(self, account_id: str) -> AccountUsage:
         """A copy of what we know about the account (for dashboards and persistence)."""
@@ -283,23 +293,20 @@ class BudgetTracker:
         horizon = (now - WINDOW).timestamp()
         return sum(count for bucket, count in usage.buckets.items() if bucket + BUCKET_SECONDS > horizon)
 
-    def _percent_per_call(self, usage: AccountUsage) -> float | None:
-        if not usage.usage_percent or not usage.calls_at_reading:
-            return None
-        return usage.usage_percent / usage.calls_at_reading
+    def _calls_since_reading(self, usage: AccountUsage, now: datetime) -> int:
+        """Our calls the last reading does not cover yet (all of them before any reading)."""
+        return max(0, self._calls_in_window(usage, now) - usage.calls_at_reading)
 
-    def _current_percent(self, usage: AccountUsage, now: datetime) -> float:
-        """The last reading, plus our calls made since it at the observed cost per call."""
-        base = usage.usage_percent or 0.0
-        per_call = self._percent_per_call(usage)
-        since = max(0, self._calls_in_window(usage, now) - usage.calls_at_reading)
-        return base + (per_call * since if per_call else 0.0)
+    def _most_percent_after(self, usage: AccountUsage, now: datetime, n: int) -> float | None:
+        """The highest usage the account can be at after n more calls; None with no reading to go on.
 
-    def _projected_percent(self, usage: AccountUsage, now: datetime, n: int) -> float | None:
-        if usage.usage_percent is None:
+        The reading of p% covered `calls_at_reading` calls, so each cost at most
+        (p + 1) / calls_at_reading %; the calls since it and the n to come cost no more."""
+        calls_read = usage.calls_at_reading
+        if usage.usage_percent is None or calls_read <= 0:
             return None
-        per_call = self._percent_per_call(usage) or 0.0
-        return self._current_percent(usage, now) + per_call * n
+        per_call = (usage.usage_percent + READING_STEP_PCT) / calls_read
+        return per_call * (calls_read + self._calls_since_reading(usage, now) + n)
 
     def _oldest_bucket_expiry(self, usage: AccountUsage, now: datetime) -> float:
         """When the oldest counted calls leave the rolling window (at least a minute)."""

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime, timezone
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from core.clock import FrozenClock
-from core.instagram.budget import BudgetTracker, parse_app_usage, parse_business_usage
+from core.instagram.budget import UNREAD_BUDGET_CALLS, BudgetTracker, parse_app_usage, parse_business_usage
 
 START = datetime(2025, 3, 1, 12, tzinfo=timezone.utc)
 
@@ -65,18 +69,58 @@ def test_calls_leave_the_rolling_window_after_24_hours():
     assert tracker.calls_in_window("a") == 2
 
 
-def test_unknown_account_may_spend():
-    assert BudgetTracker(FrozenClock(START)).may_spend("new", 100)
+def test_with_no_reading_only_a_small_first_batch_may_go():
+    tracker = BudgetTracker(FrozenClock(START))
+    assert tracker.may_spend("new", UNREAD_BUDGET_CALLS)
+    assert not tracker.may_spend("new", UNREAD_BUDGET_CALLS + 1)
+    tracker.record_call("new", headers=None, calls=UNREAD_BUDGET_CALLS - 1)  # answers without a usage header
+    assert tracker.may_spend("new", 1) and not tracker.may_spend("new", 2)
+    assert tracker.remaining_calls("new") is None
 
 
 def test_projects_usage_per_call_from_the_headers():
     tracker = BudgetTracker(FrozenClock(START), headroom_pct=90)
-    # 40 calls cost 40%: 1% per call, so 50 more fit under 90% and 51 do not.
+    # 40 calls read 40%: a whole percent cut down, so each cost at most 41/40 %.
+    # 47 more reach at most 41 * 87 / 40 = 89.2%; 48 could reach 90.2%.
     tracker.record_call("a", {"X-Business-Use-Case-Usage": buc("a", call_count=40)}, calls=40)
-    assert tracker.may_spend("a", 50)
-    assert not tracker.may_spend("a", 51)
-    assert tracker.remaining_calls("a") == 50
-    assert tracker.seconds_until_allowed("a", 51) > 0
+    assert tracker.may_spend("a", 47)
+    assert not tracker.may_spend("a", 48)
+    assert tracker.remaining_calls("a") == 47
+    assert tracker.seconds_until_allowed("a", 48) > 0
+
+
+def test_a_zero_reading_still_bounds_spending():
+    """A budget of 192,000 calls reads 0% for its first 1,919 calls: 0% is not 'free'."""
+    tracker = BudgetTracker(FrozenClock(START), headroom_pct=90)
+    tracker.record_call("a", {"X-Business-Use-Case-Usage": buc("a", call_count=0, cputime=0, total_time=0)},
+                        calls=100)
+    # At most 1/100 % a call: 9,000 calls in all stay under 90%.
+    assert tracker.may_spend("a", 8_900) and not tracker.may_spend("a", 8_901)
+    assert tracker.remaining_calls("a") == 8_900
+
+
+def test_calls_made_since_the_reading_count_at_the_bound():
+    tracker = BudgetTracker(FrozenClock(START), headroom_pct=90)
+    tracker.record_call("a", {"X-Business-Use-Case-Usage": buc("a", call_count=40)}, calls=40)
+    tracker.record_call("a", headers=None, calls=20)  # e.g. errors answered without the header
+    # 41/40 % a call over 60 calls so far: 27 more reach 88.8%, 28 would reach 90.2%.
+    assert tracker.may_spend("a", 27) and not tracker.may_spend("a", 28)
+    assert tracker.remaining_calls("a") == 27
+
+
+@given(budget=st.integers(min_value=1, max_value=500_000), share=st.floats(min_value=0.0, max_value=1.0),
+       n=st.integers(min_value=1, max_value=100_000))
+def test_what_may_spend_allows_never_crosses_the_headroom_whatever_the_true_budget(budget, share, n):
+    """Meta reads floor(100 * used / budget); whatever budget lies behind the figure, the
+    calls `may_spend` allows keep the true usage under the headroom line."""
+    headroom = 90.0
+    tracker = BudgetTracker(FrozenClock(START), headroom_pct=headroom)
+    used = max(1, int(budget * share * headroom / 100))
+    reading = math.floor(used * 100 / budget)
+    tracker.record_call("a", {"X-Business-Use-Case-Usage": buc("a", call_count=reading, cputime=0, total_time=0)},
+                        calls=used)
+    if tracker.may_spend("a", n):
+        assert (used + n) * 100 / budget <= headroom
 
 
 def test_header_keys_are_case_insensitive():
