@@ -83,13 +83,14 @@ def run(port: int, sandbox_port: int, webhook_port: int, no_sandbox: bool, no_de
             processes.append(subprocess.Popen(
                 _catalog_sync("webhook-server", "--port", str(webhook_port), "--workers", "2"), env=env))
         if _has_command("worker"):
-            processes.append(subprocess.Popen(_catalog_sync("worker"), env=env))
+            processes.append(subprocess.Popen(_catalog_sync("worker", *_metrics_args(settings)), env=env))
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
              "--server.port", str(port), "--server.headless", "true"], env=env))
         click.echo(
             f"\nCatalog Sync is starting at http://localhost:{port}\n"
             f"  ops login: {DEMO_OPS_EMAIL} / {DEMO_OPS_PASSWORD}\n"
+            f"{_metrics_banner(settings, webhook_port)}"
             "  press Ctrl-C to stop every process\n"
         )
         _wait_for_any_exit(processes)
@@ -113,6 +114,18 @@ def _addresses_for_ports(env: dict, port: int, sandbox_port: int, webhook_port: 
             "META_GRAPH_URL", "META_DIALOG_URL", "INSTAGRAM_GRAPH_URL", "INSTAGRAM_API_URL", "INSTAGRAM_DIALOG_URL")})
         derived["MEDIA_ALLOW_HTTP_HOSTS"] = json.dumps([f"127.0.0.1:{sandbox_port}", f"localhost:{sandbox_port}"])
     return {name: value for name, value in derived.items() if name not in env}
+
+
+def _metrics_args(settings) -> list[str]:
+    port = settings.worker_metrics_port
+    return ["--metrics-port", str(port)] if port else []
+
+
+def _metrics_banner(settings, webhook_port: int) -> str:
+    lines = f"  webhook sidecar metrics: http://127.0.0.1:{webhook_port}/metrics\n"
+    if settings.worker_metrics_port:
+        lines += f"  worker metrics: http://127.0.0.1:{settings.worker_metrics_port}/metrics\n"
+    return lines
 
 
 def _print_demo_logins(output: str) -> None:

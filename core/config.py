@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     # lease + reap interval before another worker takes them.
     worker_event_lease_seconds: float = 120.0
     worker_reap_interval_seconds: float = 30.0
+    # Where `catalog-sync run` has its worker serve Prometheus metrics (http://127.0.0.1:PORT/metrics);
+    # 0 leaves them off. A worker started on its own serves them only with `--metrics-port`.
+    worker_metrics_port: int = 8702
     # Re-read known posts (edits and deletions) this often, within the same share: the newest
     # ones, and a slice of the older ones that moves on each time, so every post is read in turn.
     reconcile_interval_seconds: float = 1800.0

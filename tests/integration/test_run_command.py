@@ -1,4 +1,5 @@
-"""`catalog-sync run` stops every process it started when it is sent SIGTERM, as on Ctrl-C."""
+"""`catalog-sync run`: the worker's metrics are served where it says, and SIGTERM stops every
+process it started, as Ctrl-C does."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import signal
 import time
 
 import pytest
+import requests
 
 from tests.fixtures.live_stack import group_commands, start_live_stack, stop_group
 
@@ -24,3 +26,25 @@ def test_sigterm_stops_every_process_it_started(tmp_path):
         assert group_commands(process.pid) == [], stack.log_tail()
     finally:
         stop_group(process)
+
+
+def _scrape_once_a_job_ran(url: str) -> str:
+    deadline = time.monotonic() + 30
+    text = ""
+    while time.monotonic() < deadline:
+        text = requests.get(url, timeout=5).text
+        if "worker_jobs_run_total{" in text:
+            break
+        time.sleep(0.5)
+    return text
+
+
+@pytest.mark.slow
+def test_the_worker_serves_its_metrics_where_the_banner_says(live_stack):
+    assert f"worker metrics: {live_stack.worker_metrics_url}" in live_stack.log_tail(200_000)
+    text = _scrape_once_a_job_ran(live_stack.worker_metrics_url)
+    for family in ("worker_jobs_run_total", "worker_jobs_failed_total", "worker_queue_depth",
+                   "worker_oldest_pending_event_age_seconds", "worker_api_budget_remaining_calls"):
+        assert f"# TYPE {family} " in text, family
+    assert 'worker_jobs_run_total{job="webhook_events"}' in text
+    assert 'worker_queue_depth{queue="webhook_events"} 0.0' in text
