@@ -156,6 +156,11 @@ def test_cdn_address_expires_and_a_fresh_read_gives_a_new_one(sandbox):
     assert requests.get(post["media_url"], timeout=10).status_code == 403
     tampered = post["media_url"].replace("oe=", "oe=F")
     assert requests.get(tampered, timeout=10).status_code == 403
+    again = graph_get(sandbox, post["id"], account["access_token"], fields="id,media_url").json()
+    assert again["id"] == post["id"] and again["media_url"] != post["media_url"]
+    fresh = requests.get(again["media_url"], timeout=10)
+    assert fresh.status_code == 200 and fresh.headers["Content-Type"] == "image/jpeg"
+    assert fresh.content == image.content  # the same picture behind the new signature
 
 
 def test_media_lists_at_most_the_10000_newest(make_sandbox):

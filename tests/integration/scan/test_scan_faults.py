@@ -146,6 +146,7 @@ def test_expired_cdn_address_is_refreshed_once(world):
     client = _client(world)
     item = next(iter(client.list_media(world.account["ig_user_id"], limit=1)))
     world.sandbox.advance_clock(8 * 24 * 3600)  # every signed address is past its `oe=`
+    world.sandbox.reset_stats()
     outcome = import_media(world.session, item, target=_target(world), extractor=world.deps.extractor,
                            media_store=world.deps.media_store, refresh=client.get_media)
     world.session.commit()
@@ -154,6 +155,8 @@ def test_expired_cdn_address_is_refreshed_once(world):
     assert draft.images and all(i["source_url"] not in item.media_urls for i in draft.images)
     assert import_media(world.session, item, target=_target(world), extractor=world.deps.extractor,
                         media_store=world.deps.media_store).status == "skipped"
+    graph_calls = world.sandbox.stats()
+    assert graph_calls["by_endpoint"] == {"GET /{media-id}": 1} and graph_calls["total"] == 1  # one re-read per post
 
 
 def test_import_keeps_good_images_and_records_each_bad_one(world, image_server, tmp_path):
