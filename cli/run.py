@@ -15,6 +15,7 @@ import time
 
 import click
 import requests
+from sqlalchemy.engine import make_url
 
 from core.config import PROJECT_ROOT, get_settings
 from core.migrate import upgrade_to_head
@@ -81,7 +82,8 @@ def run(port: int, sandbox_port: int, webhook_port: int, no_sandbox: bool, no_de
                 _print_demo_logins(seeded.stdout)
         if _has_command("webhook-server"):
             processes.append(subprocess.Popen(
-                _catalog_sync("webhook-server", "--port", str(webhook_port), "--workers", "2"), env=env))
+                _catalog_sync("webhook-server", "--port", str(webhook_port),
+                              "--workers", str(_sidecar_workers(settings.database_url))), env=env))
         if _has_command("worker"):
             processes.append(subprocess.Popen(_catalog_sync("worker", *_metrics_args(settings)), env=env))
         processes.append(subprocess.Popen(
@@ -114,6 +116,12 @@ def _addresses_for_ports(env: dict, port: int, sandbox_port: int, webhook_port: 
             "META_GRAPH_URL", "META_DIALOG_URL", "INSTAGRAM_GRAPH_URL", "INSTAGRAM_API_URL", "INSTAGRAM_DIALOG_URL")})
         derived["MEDIA_ALLOW_HTTP_HOSTS"] = json.dumps([f"127.0.0.1:{sandbox_port}", f"localhost:{sandbox_port}"])
     return {name: value for name, value in derived.items() if name not in env}
+
+
+def _sidecar_workers(database_url: str) -> int:
+    """One gunicorn worker on SQLite, which takes one writer at a time (a second only queues on
+    the file lock and can time out); several on PostgreSQL (docs/OPERATIONS.md section 2)."""
+    return 1 if make_url(database_url).get_backend_name() == "sqlite" else 2
 
 
 def _metrics_args(settings) -> list[str]:

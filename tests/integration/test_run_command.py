@@ -9,7 +9,13 @@ import time
 import pytest
 import requests
 
+from cli.run import _sidecar_workers
 from tests.fixtures.live_stack import group_commands, start_live_stack, stop_group
+
+
+def test_the_sidecar_gets_one_worker_on_sqlite_and_several_on_postgresql():
+    assert _sidecar_workers("sqlite:///catalog_sync.db") == 1
+    assert _sidecar_workers("postgresql+psycopg://catalog@db:5432/catalog_sync") > 1
 
 
 @pytest.mark.slow
@@ -18,6 +24,8 @@ def test_sigterm_stops_every_process_it_started(tmp_path):
     try:
         started = [c for c in group_commands(process.pid) if " cli run " not in c]
         assert len(started) >= 4, started  # sandbox, sidecar, worker, UI
+        sidecar = [c for c in started if " webhook-server " in c]
+        assert len(sidecar) == 2, sidecar  # gunicorn's master and ONE worker: SQLite takes one writer at a time
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
         deadline = time.monotonic() + 20
