@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from core import jobs
 from core.clock import Clock
-from core.logging import log_operation
+from core.logging import log_operation, redact
 from core.models import InstagramConnection, InstagramWebhookEvent, Product, ProductDraft
 from core.security import Actor, require_ops
 from core.services.realtime.poll_jobs import note_webhook_hint
@@ -180,9 +180,13 @@ def _event_view(event: InstagramWebhookEvent) -> dict[str, Any]:
 
 
 def mask_secrets(value: Any) -> Any:
-    """A copy of a JSON value with the values of secret-looking keys replaced."""
+    """A copy of a JSON value with the values of secret-looking keys replaced, and secrets inside
+    text masked too: a quarantined body is kept as raw text, where no key names the secret
+    (`access_token=...`, `"token": "..."`, a bare EAA.../IG... token), as the logs redact them."""
     if isinstance(value, dict):
         return {k: "***" if SECRET_KEY.search(str(k)) else mask_secrets(v) for k, v in value.items()}
     if isinstance(value, list):
         return [mask_secrets(v) for v in value]
+    if isinstance(value, str):
+        return redact(value)
     return value

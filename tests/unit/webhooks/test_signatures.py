@@ -39,3 +39,27 @@ def test_secret_looking_values_are_masked_for_the_ops_page():
                            "Authorization": "Bearer y"})
     assert masked == {"value": {"access_token": "***", "text": "hi", "items": [{"appsecret_proof": "***"}]},
                       "Authorization": "***"}
+
+
+def test_secrets_inside_a_quarantined_raw_body_are_masked_for_the_ops_page():
+    from core.services.realtime.webhook_events import mask_secrets
+    from core.webhooks.payloads import split_delivery
+
+    fb_token, ig_token = "EAAGm0PX4ZCpsBAKZCanaryTokenValue1234567890", "IGQWRPcanaryInstagramTokenValue_abcdefghijk"
+    body = (f'{{"object": "instagram", "entry": [ broken: access_token={fb_token}&fields=id '
+            f'{{"token": "plain-secret-value"}} note {ig_token} Bearer sk-abcdefghijklmnopqrstu').encode()
+    (quarantined,) = split_delivery(body).quarantined
+    raw = quarantined.payload()["raw"]
+    assert isinstance(raw, str) and fb_token in raw  # kept as it came: masked only when shown
+    shown = mask_secrets(quarantined.payload())["raw"]
+    for secret in (fb_token, ig_token, "plain-secret-value", "sk-abcdefghijklmnopqrstu"):
+        assert secret not in shown
+    assert 'access_token=[redacted]&fields=id' in shown and '"object": "instagram"' in shown
+
+
+def test_a_token_in_an_ordinary_field_is_masked_but_ordinary_text_is_not():
+    from core.services.realtime.webhook_events import mask_secrets
+
+    token = "EAAGm0PX4ZCpsBAKZCanaryTokenValue1234567890"
+    masked = mask_secrets({"value": {"text": f"pasted {token} by mistake", "caption": "Ksh 2,500 #denim"}})
+    assert masked == {"value": {"text": "pasted [redacted] by mistake", "caption": "Ksh 2,500 #denim"}}
