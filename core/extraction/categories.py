@@ -3,8 +3,8 @@
 Longer phrases win over their parts ("smart watch" is a gadget, "watch" alone
 is fashion; "yoga mat" is fitness, "mat" alone is home), and words in the
 caption's first line count double because that is where sellers name the item.
-Caption and vocabulary are both matched in singular form, so "belts",
-"avocados" and "water bottles" find "belt", "avocado" and "water bottle".
+Caption and vocabulary are both matched word by word in singular form, so
+"belts", "avocados" and "water bottles" find "belt", "avocado" and "water bottle".
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from core.extraction.places import ALL_PLACES
 from core.extraction.vocabulary import PLURAL_ONLY, VOCABULARY
 
-_WORD = re.compile(r"[a-z]+")
+# A word, with its hyphenated parts ("t-shirt", "rwanda-made" is one word, as sellers mean it).
+_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def singular(word: str) -> str:
@@ -27,39 +28,47 @@ def singular(word: str) -> str:
     return word
 
 
-def singular_text(lowered: str) -> str:
-    """Every word in its singular form ("water bottles" -> "water bottle"), except true plurals ("shorts")."""
-    return singular_with_origins(lowered)[0]
+def _match_form(word: str) -> str:
+    return word if word in PLURAL_ONLY else singular(word)
 
 
-def singular_with_origins(lowered: str) -> tuple[str, list[int]]:
-    """`singular_text`, plus for each of its offsets the offset in `lowered` (so a match maps back)."""
-    pieces: list[str] = []
-    origins: list[int] = []
-    position = 0
-    for match in _WORD.finditer(lowered):
-        pieces.append(lowered[position:match.start()])
-        origins.extend(range(position, match.start()))
-        word = match.group(0)
-        word = word if word in PLURAL_ONLY else singular(word)
-        pieces.append(word)
-        origins.extend(range(match.start(), match.start() + len(word)))
-        position = match.end()
-    pieces.append(lowered[position:])
-    origins.extend(range(position, len(lowered) + 1))
-    return "".join(pieces), origins
+def _phrase_key(phrase: str) -> str:
+    return " ".join(_match_form(word) for word in _TOKEN.findall(phrase))
 
 
 _PHRASE_TO_CATEGORY: dict[str, tuple[str, int]] = {}
 for _category, _words in VOCABULARY.items():
     for _phrase, _weight in _words.items():
-        _key = singular_text(_phrase)
+        _key = _phrase_key(_phrase)
         current = _PHRASE_TO_CATEGORY.get(_key)
         if current is None or current[1] < _weight:
             _PHRASE_TO_CATEGORY[_key] = (_category, _weight)
-_PHRASE_RE = re.compile(
-    r"(?<![\w-])(" + "|".join(sorted(map(re.escape, _PHRASE_TO_CATEGORY), key=len, reverse=True)) + r")(?![\w-])"
-)
+_LONGEST_PHRASE = max(len(key.split()) for key in _PHRASE_TO_CATEGORY)
+
+
+def vocabulary_matches(lowered: str) -> list[tuple[int, int, str]]:
+    """(start, end, phrase) of each vocabulary phrase, longest first at each word, in singular form
+    on both sides ("water bottles" finds "water bottle"); a phrase's words are separated by spaces only."""
+    tokens = list(_TOKEN.finditer(lowered))
+    forms = [_match_form(t.group(0)) for t in tokens]
+    # spaced_run[i]: how many words from i on are separated by nothing but spaces (a phrase cannot cross "," or "/")
+    spaced_run = [1] * len(tokens)
+    for j in range(len(tokens) - 2, -1, -1):
+        if lowered[tokens[j].end():tokens[j + 1].start()].isspace():
+            spaced_run[j] = spaced_run[j + 1] + 1
+    found: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(tokens):
+        for length in range(min(_LONGEST_PHRASE, spaced_run[i]), 0, -1):
+            key = " ".join(forms[i:i + length]) if length > 1 else forms[i]
+            if key in _PHRASE_TO_CATEGORY:
+                found.append((tokens[i].start(), tokens[i + length - 1].end(), key))
+                i += length - 1
+                break
+        i += 1
+    return found
+
+
 # "by Michelle Obama": a title by a named author.
 _BY_AUTHOR = re.compile(r"\bby\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
 
@@ -83,16 +92,14 @@ class CategoryGuess:
 def categorize(caption: str, head_end: int | None = None) -> CategoryGuess:
     """The best-scoring category, with a confidence from its margin over the runner-up."""
     lowered = caption.lower()
-    singular_lowered, origins = singular_with_origins(lowered)
     head_end = head_end if head_end is not None else _first_line_end(lowered)
     scores: dict[str, float] = {}
     matched: list[str] = []
-    for match in _PHRASE_RE.finditer(singular_lowered):
-        category, weight = _PHRASE_TO_CATEGORY[match.group(1)]
-        start, end = origins[match.start()], origins[match.end() - 1] + 1
+    for start, end, key in vocabulary_matches(lowered):
+        category, weight = _PHRASE_TO_CATEGORY[key]
         boost = 2.0 if start < head_end else 1.0
         scores[category] = scores.get(category, 0.0) + weight * boost
-        matched.append(_whole_words(lowered, start, end))  # as the caption writes it ("water bottles")
+        matched.append(lowered[start:end])  # as the caption writes it ("water bottles")
     if "Books & Media" in scores and _BY_AUTHOR.search(caption[:head_end + 40]):
         scores["Books & Media"] += 6  # "Kigogo novel by Pauline Kea"; "by Mama Shop" alone is a seller, not an author
     if not scores:
@@ -107,14 +114,7 @@ def categorize(caption: str, head_end: int | None = None) -> CategoryGuess:
 
 def product_strength(text: str) -> int:
     """The weight of the strongest product word in `text` (0 when it names no product)."""
-    singular_lowered = singular_text(text.lower())
-    return max((_PHRASE_TO_CATEGORY[m.group(1)][1] for m in _PHRASE_RE.finditer(singular_lowered)), default=0)
-
-
-def _whole_words(text: str, start: int, end: int) -> str:
-    while end < len(text) and text[end].isalpha():
-        end += 1
-    return text[start:end]
+    return max((_PHRASE_TO_CATEGORY[key][1] for _, _, key in vocabulary_matches(text.lower())), default=0)
 
 
 def _first_line_end(lowered: str) -> int:

@@ -31,7 +31,8 @@ NON_PRODUCT_SIGNALS: dict[str, tuple] = {
         r"\b(?:opens?|closes?)\s+(?:at|from)\s+\d", r"\btuta(?:funga|fungua)\b", r"\btumefunga\b",
         r"\borders\s+resume\b", r"\bwe(?:'ve|\s+have)?\s+(?:moved|relocated)\b", r"\bwe(?:'re|\s+are)\s+(?:moving|relocating)\b",
         r"\b(?:new\s+location|new\s+address|(?:moved|relocated)\s+to|tumehamia)\b",
-        r"\b(?:number|line|till)\s+change\b", r"\bno\s+longer\s+in\s+use\b",
+        r"\b(?:number|line|till|paybill)\s+change\b", r"\bno\s+longer\s+in\s+use\b",
+        r"\bold\s+(?:m-?pesa\s+)?(?:till|paybill|number|line)\b",
         r"\b(?:our|a)\s+new\s+(?:phone\s+|m-?pesa\s+|whatsapp\s+|contact\s+)?(?:number|line)\s+is\b",
         r"\bannouncement\b", r"\bnotice\b", r"\bstore\s+update\b", r"\bmeet\s+(?:the|our)\s+team\b", r"\bsold\s+out\b",
         r"\bholiday\b", r"\bhappy\s+[\w']+(?:\s+[\w']+)?\s+day\b", r"\bmerry\s+christmas\b", r"\beid\s+mubarak\b",
@@ -72,12 +73,14 @@ DOMINANT_KINDS = frozenset({"giveaway", "hiring", "milestone"})
 WEAK_KINDS = frozenset({"thanks"})
 
 
-def _compile(pattern: str | tuple) -> tuple[re.Pattern, ...]:
-    parts = pattern if isinstance(pattern, tuple) else (pattern,)
-    return tuple(re.compile(part, re.IGNORECASE) for part in parts)
+def _compile(patterns: tuple) -> list[tuple[re.Pattern, ...]]:
+    """One alternation for a kind's single patterns (fast), plus each pair as two patterns."""
+    singles = [p for p in patterns if isinstance(p, str)]
+    pairs = [tuple(re.compile(part, re.IGNORECASE) for part in p) for p in patterns if isinstance(p, tuple)]
+    return [(re.compile("|".join(f"(?:{p})" for p in singles), re.IGNORECASE),), *pairs]
 
 
-_SIGNALS = {kind: [_compile(p) for p in patterns] for kind, patterns in NON_PRODUCT_SIGNALS.items()}
+_SIGNALS = {kind: _compile(patterns) for kind, patterns in NON_PRODUCT_SIGNALS.items()}
 _SELLING_WORDS = re.compile(
     r"\b(price|bei|order(?:\s+now)?|available|in\s+stock|sizes?|saizi|colou?rs?|rangi|warranty|original|"
     r"brand\s+new|dm\s+to\s+order|inbox\s+to\s+order|call\s+to\s+order|agiza|nunua|each|only)\b",

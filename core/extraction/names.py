@@ -48,6 +48,8 @@ _HYPE_WORDS = frozenset({
     "hello", "hi", "hey", "habari", "fam", "guys", "year-end", "mega", "big", "best", "price", "prices", "cheap",
     "affordable", "quality", "original", "hapa", "leo", "sasa", "ndio", "hizi", "hizo", "za", "ya", "kwa", "and",
 })
+# A segment that lists options or contacts ("Sizes 8-16", "Colours"), never part of a name.
+_OPTION_LEAD = re.compile(r"^(?:sizes?|saizi|colou?rs?|rangi|shades?|bei|price|call|whatsapp|delivery)\b", re.IGNORECASE)
 _MULTIPLIER = re.compile(r"\b\d+\s[x×]\s(?=\d)", re.IGNORECASE)
 _MODEL_LIST_TAIL = re.compile(r"(?<![\d/])\s?\d{1,3}(?:/\d{1,3})+\b")
 _BREAK = re.compile(r"[\n!?,;|:(\[]|\.(?!\d)|(?<!\d)\.|\s[-–—]\s|\s{2,}")  # "1.5L" is not a break
@@ -149,7 +151,7 @@ def _clean(segment: str, keep_by: bool = False) -> str:
 
 def _with_continuation(head: str, tail: str) -> str:
     """Short heads borrow a describing phrase from after the emoji: a proper name or a material."""
-    if not tail or len(tail.split()) > 4:
+    if not tail or len(tail.split()) > 4 or _OPTION_LEAD.match(tail):
         return head
     proper = all(w[0].isupper() or w[0].isdigit() for w in tail.split())
     material = any(re.search(rf"\b{re.escape(m)}\b", tail.lower()) for m in MATERIALS)

@@ -31,7 +31,7 @@ VOCABULARY: dict[str, dict[str, int]] = {
         "kaunda suit": 4, "pendant": 3, "brooch": 3, "chain necklace": 4, "wristwatch": 3, "flip flops": 3,
         "slides": 2, "mules": 2, "wedges": 2, "stilettos": 3, "brogues": 3, "school shoes": 4, "office shoes": 4,
         "fabric": 2, "kitambaa": 2, "nightdress": 3, "nightie": 3, "robe": 2, "gown": 3, "tunic": 3, "jumper": 3,
-        "fleece": 2, "sweatpants": 3, "joggers": 3, "chinos": 3, "glasses": 2, "backless": 1, "laptop bag": 3,
+        "fleece": 2, "raincoat": 3, "poncho": 3, "windbreaker": 3, "puffer jacket": 4, "parka": 3, "sweatpants": 3, "joggers": 3, "chinos": 3, "glasses": 2, "backless": 1, "laptop bag": 3,
         "sling bag": 4, "crossbody": 3,
     },
     "Electronics & Gadgets": {
@@ -94,7 +94,7 @@ VOCABULARY: dict[str, dict[str, int]] = {
         "fan": 2, "heater": 3, "pazia": 3, "mapazia": 3, "zulia": 3, "mazulia": 3, "godoro": 3, "magodoro": 3,
         "blanketi": 3, "kabati": 3, "kikombe": 3, "kijiko": 3, "vijiko": 3, "kisu": 3, "visu": 3, "ndoo": 3,
         "viti": 2, "vitanda": 3, "mikeka": 3, "dinner plates": 4, "wall decor": 4,
-        "nightstand": 4, "bookshelf": 4, "bean bag": 4, "ottoman": 3,
+        "desk": 3, "office desk": 4, "study desk": 4, "computer desk": 4, "nightstand": 4, "bookshelf": 4, "bean bag": 4, "ottoman": 3,
     },
     "Food & Beverages": {
         "coffee": 3, "tea": 2, "chai": 2, "honey": 3, "asali": 3, "juice": 3, "cake": 3, "cakes": 3, "bread": 3,

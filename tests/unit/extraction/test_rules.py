@@ -77,6 +77,7 @@ def test_numeric_ranges():
     ("Toy kitchen set for ages 3-7 🍳 Ksh 2,700", "Toy Kitchen Set"),
     ("Tote bags by Amani Crafts 👜 Ksh 1,200", "Tote Bags"),
     ("Coffee beans 🫘 RWF 6,500 per 250g", "Coffee Beans 250g"),
+    ("Zawadi Boutique 🌸 Linen shirts Ksh 1,900. Sizes M-XL", "Linen Shirts"),  # a size list is not a name
     ("The River and the Source by Margaret Ogola 📖 paperback, Ksh 800", "The River and the Source by Margaret Ogola"),
 ])
 def test_names(caption, name):
@@ -125,6 +126,8 @@ def test_title_case_keeps_brands_and_units():
     ("Kitabu cha Kiswahili 500", "Books & Media"),
     ("Vikombe vya chai 6 kwa 900", "Home & Living"),
     ("Tote bags by Amani Crafts Ksh 1,200", "Fashion & Apparel"),  # a seller, not an author
+    ("Study desks with drawer Ksh 7,800", "Home & Living"),
+    ("Kids raincoats Ksh 900", "Fashion & Apparel"),
 ])
 def test_categories(caption, category):
     assert categorize(caption).category == category
@@ -172,6 +175,7 @@ def test_tags_skip_generic_and_place_hashtags():
     "No deliveries on Sunday, orders placed will go out Monday",
     "POV: the rider calls you 5 times 😂",
     "Big things loading... 👀 Friday 8pm",
+    "Please note: our old paybill 123456 is no longer active. Use 654321",
 ])
 def test_non_products(caption):
     product = extract_local(caption)
