@@ -34,7 +34,12 @@ from ui.cards import card_title, draft_card
 from ui.context import db_session, require_actor, selected_store_id, show_error
 from ui.draft_dialogs import edit_dialog, open_editor, reject_popover
 from ui.review_state import (
+    BAND_KEY,
+    CATEGORY_KEY,
     FOCUS_KEY,
+    PAGE_KEY,
+    SEARCH_KEY,
+    STATUS_KEY,
     clear_selection,
     flash,
     grid_page,
@@ -63,35 +68,38 @@ show_flashes()
 
 
 def reset_page() -> None:
-    st.session_state["review_page"] = 1
+    st.session_state[PAGE_KEY] = 1
 
 
 def current_filter() -> DraftFilter:
-    category = st.session_state.get("review_category", ALL_CATEGORIES)
+    category = st.session_state.get(CATEGORY_KEY, ALL_CATEGORIES)
     return DraftFilter(
-        status=st.session_state.get("review_status") or "pending",
-        band=st.session_state.get("review_band") or "all",
+        status=st.session_state.get(STATUS_KEY) or "pending",
+        band=st.session_state.get(BAND_KEY) or "all",
         category=None if category == ALL_CATEGORIES else category,
-        search=st.session_state.get("review_search", ""),
+        search=st.session_state.get(SEARCH_KEY, ""),
     )
 
 
 def filter_bar(page: DraftPage) -> None:
     counts = page.counts
+    # Defaults through the state, not `default=`: a notice may have set them before the page opened.
+    st.session_state.setdefault(STATUS_KEY, "pending")
+    st.session_state.setdefault(BAND_KEY, "all")
     left, right = st.columns([3, 2])
     with left:
         st.segmented_control(
-            "Status", STATUSES, default="pending", key="review_status", on_change=reset_page,
+            "Status", STATUSES, key=STATUS_KEY, on_change=reset_page,
             format_func=lambda status: f"{status.title()} ({counts[status]})", label_visibility="collapsed",
         )
         st.pills(
-            "Filter", list(BAND_LABELS), default="all", key="review_band", on_change=reset_page,
+            "Filter", list(BAND_LABELS), key=BAND_KEY, on_change=reset_page,
             format_func=lambda band: f"{BAND_LABELS[band]} ({counts[band]})", label_visibility="collapsed",
         )
     with right:
-        st.text_input("Search", key="review_search", placeholder="Search name or caption",
+        st.text_input("Search", key=SEARCH_KEY, placeholder="Search name or caption",
                       on_change=reset_page, icon=":material/search:", label_visibility="collapsed")
-        st.selectbox("Category", [ALL_CATEGORIES, *CATEGORIES], key="review_category",
+        st.selectbox("Category", [ALL_CATEGORIES, *CATEGORIES], key=CATEGORY_KEY,
                      on_change=reset_page, label_visibility="collapsed")
 
 
@@ -204,11 +212,11 @@ def grid(page: DraftPage) -> None:
 def pager(page: DraftPage) -> None:
     with st.container(horizontal=True, vertical_alignment="center", key="pager"):
         if st.button("Previous", key="page_prev", disabled=page.page <= 1, icon=":material/chevron_left:"):
-            st.session_state["review_page"] = page.page - 1
+            st.session_state[PAGE_KEY] = page.page - 1
             st.rerun()
         st.markdown(f"Page {page.page} of {page.pages} · {page.total} drafts")
         if st.button("Next", key="page_next", disabled=page.page >= page.pages, icon=":material/chevron_right:"):
-            st.session_state["review_page"] = page.page + 1
+            st.session_state[PAGE_KEY] = page.page + 1
             st.rerun()
 
 
@@ -249,7 +257,7 @@ def still_matching(draft_filter: DraftFilter, draft_ids: set[str]) -> list[str]:
 draft_filter = current_filter()
 keep_matching(store_id, draft_filter, partial(still_matching, draft_filter))
 try:
-    page = grid_page(actor, store_id, draft_filter, st.session_state.get("review_page", 1), PAGE_SIZE)
+    page = grid_page(actor, store_id, draft_filter, st.session_state.get(PAGE_KEY, 1), PAGE_SIZE)
 except CatalogSyncError as error:
     show_error(error)
     st.stop()

@@ -22,6 +22,7 @@ ACTOR_KEY = "actor"
 STORE_KEY = "store_id"
 STORE_PICKER_KEY = "store_picker"
 CHOSEN_STORE_KEY = "store_chosen"
+NEXT_PAGE_KEY = "next_page"
 
 
 @st.cache_resource
@@ -45,10 +46,20 @@ def current_actor() -> Actor | None:
 
 
 def require_actor() -> Actor:
+    """Who is acting; every page starts here, so this is also where a page asked for with
+    `open_page_next` opens."""
     actor = current_actor()
     if actor is None:
         st.stop()
+    next_page = st.session_state.pop(NEXT_PAGE_KEY, None)
+    if next_page:
+        st.switch_page(next_page)
     return actor
+
+
+def open_page_next(page: str) -> None:
+    """From a widget callback (it runs before any page): open `page` as the run starts."""
+    st.session_state[NEXT_PAGE_KEY] = page
 
 
 def store_picker(actor: Actor) -> str | None:

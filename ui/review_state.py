@@ -20,6 +20,9 @@ SELECTED_KEY = "review_selected"
 SELECTION_FILTER_KEY = "review_selected_filter"
 FLASH_KEY = "review_flash"
 FOCUS_KEY = "review_focus"
+# The filter widgets' keys (the page owns the widgets; notices set them before it opens).
+STATUS_KEY, BAND_KEY, SEARCH_KEY, CATEGORY_KEY, PAGE_KEY = (
+    "review_status", "review_band", "review_search", "review_category", "review_page")
 
 
 @st.cache_resource
@@ -46,6 +49,17 @@ def _cached_page(actor: Actor, store_id: str, draft_filter: DraftFilter, page: i
 
 def grid_page(actor: Actor, store_id: str, draft_filter: DraftFilter, page: int, page_size: int) -> DraftPage:
     return _cached_page(actor, store_id, draft_filter, page, page_size, data_version(store_id))
+
+
+# --- the filter, set from elsewhere ---------------------------------------------------------------
+
+
+def open_review_on_band(band: str) -> None:
+    """Make the Review page open on the pending drafts of this band (all categories, no
+    search), as a notice about expiring drafts asks; call before the page's widgets exist."""
+    st.session_state.update({STATUS_KEY: "pending", BAND_KEY: band, PAGE_KEY: 1})
+    for key in (SEARCH_KEY, CATEGORY_KEY):
+        st.session_state.pop(key, None)
 
 
 # --- selection ------------------------------------------------------------------------------

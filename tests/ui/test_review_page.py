@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.clock import SystemClock, utcnow
 from core.instagram import MediaItem
-from core.models import Product, ProductDraft, Store
+from core.models import Notification, Product, ProductDraft, Store
 from core.services.review.approval import (
     ReviewSettings,
     approve_draft,
@@ -20,7 +20,8 @@ from core.services.review.approval import (
 from core.services.edit_sync.deletions import post_deleted
 from core.services.edit_sync.post_changes import PostRead, SyncContext, known_post, update_draft
 from core.services.review.drafts import MAX_SELECT_ALL
-from core.services.review.notifications import notify_new_draft
+from core.services.review.expiry import send_expiry_reminders
+from core.services.review.notifications import notify, notify_new_draft
 from tests.factories import make_draft, make_ops, make_seller, make_store
 from tests.fixtures.app_test import logged_in_app
 
@@ -325,20 +326,47 @@ def test_undo_auto_approve_from_the_grid(seller_shop, session):
     assert session.get(ProductDraft, draft.id).status == "pending"
 
 
-def test_sidebar_counts_notifications_and_review_now_opens_the_draft(seller_shop, session):
+def _click_the_notice(session, store_id: str) -> AppTest:
+    """Log in (the frame draws the sidebar on the first page) and click the one notice's button."""
+    at = logged_in_app("a@shop.test", "seller-pass-1")
+    popover = at.sidebar.children[1]
+    assert popover.type == "popover" and popover.proto.popover.label == "Notifications (1)"
+    [button] = [b for b in at.sidebar.button if b.key and b.key.startswith("review_now_")]
+    at.session_state["clicked_label"] = button.label
+    button.click().run()
+    assert not at.exception, at.exception
+    assert _count(session, Notification, Notification.store_id == store_id, Notification.read_at.is_(None)) == 0
+    return at
+
+
+def test_review_now_on_a_new_draft_opens_it_in_the_editor(seller_shop, session):
     draft = make_draft(session, seller_shop, name="New Arrival", commit=False)
     notify_new_draft(session, draft)
     session.commit()
-    at = logged_in_app("a@shop.test", "seller-pass-1")  # the frame's sidebar, on the first page
-    popover = at.sidebar.children[1]
-    assert popover.type == "popover" and popover.proto.popover.label == "Notifications (1)"
-    buttons = [b for b in at.sidebar.button if b.key and b.key.startswith("review_now_")]
-    assert len(buttons) == 1
-    # AppTest neither re-renders the frame's sidebar on later runs nor follows st.switch_page,
-    # so open the Review page the way "Review now" does: with the draft in focus.
-    at.session_state["review_focus"] = draft.id
-    at.switch_page("pages/review.py").run()
+    at = _click_the_notice(session, seller_shop.id)
+    assert at.session_state["clicked_label"] == "Review now" and at.title[0].value == "Review"
     assert at.text_input(key=f"edit_name_{draft.id}").value == "New Arrival"
+
+
+def test_review_now_on_expiring_drafts_opens_review_filtered_to_them(seller_shop, session):
+    for i in range(2):
+        make_draft(session, seller_shop, name=f"Soon {i}", expires_at=utcnow() + timedelta(hours=20))
+    make_draft(session, seller_shop, name="Later")
+    assert send_expiry_reminders(session, SystemClock()) == 2
+    at = _click_the_notice(session, seller_shop.id)
+    assert at.session_state["clicked_label"] == "Review now" and at.title[0].value == "Review"
+    assert at.pills(key="review_band").value == "expiring"
+    assert sorted(_card_names(at)) == ["Soon 0", "Soon 1"]
+
+
+@pytest.mark.parametrize("kind", ["sync_conflict", "source_deleted"])
+def test_sync_notices_open_the_sync_page(seller_shop, session, kind):
+    notify(session, seller_shop.id, kind, "Instagram edit to check: Denim Jacket")
+    session.commit()
+    at = _click_the_notice(session, seller_shop.id)
+    assert at.session_state["clicked_label"] == "Open Sync & conflicts"
+    assert at.title[0].value == "Sync & conflicts"
+    assert "review_focus" not in at.session_state
 
 
 def test_edit_dialog_shows_inline_errors_then_saves_and_approves(seller_shop, session):
@@ -367,9 +395,7 @@ def test_review_now_on_an_auto_approved_draft_offers_undo(seller_shop, session):
     draft = make_draft(session, seller_shop, name="Auto Thing", confidence=0.95, commit=False)
     product = maybe_auto_approve(session, draft)
     session.commit()
-    at = logged_in_app("a@shop.test", "seller-pass-1")
-    at.session_state["review_focus"] = draft.id
-    at.switch_page("pages/review.py").run()
+    at = _click_the_notice(session, seller_shop.id)
     at.button(key="edit_undo").click().run()
     assert not at.exception
     session.expire_all()
