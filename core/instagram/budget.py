@@ -15,7 +15,11 @@ call counts only turn a percentage into a cost per call for planning. That cost 
 bounded from above, never guessed: Meta cuts the figure down to a whole percent, so
 p% read after c counted calls means each call cost at most (p + 1) / c %. A large
 budget reads 0% for its first thousands of calls, and that still bounds the next ones.
-Before any reading only a small first batch is allowed; its answers bring one.
+That bound assumes we made every call in Meta's window; after a restart or beside other
+workers we did not, so the cost is also bounded by how the figure moved between two
+readings over our calls, and the smaller bound wins. Before any reading only a small
+first batch is allowed; its answers bring one. When planning forbids every call, one
+probe may go after five quiet minutes, since only a call brings a new reading.
 
 `BudgetTracker` lives in one process; `snapshot()` / `restore()` give callers a
 JSON-able state to persist (e.g. on the connection row) so worker processes
@@ -40,6 +44,13 @@ READING_STEP_PCT = 1.0  # Meta's usage figures are whole percents, cut down: the
 # Calls allowed with no usage reading at all: even a tiny account's budget (4800 x a handful of
 # impressions) has room for them, and the first answer brings a reading.
 UNREAD_BUDGET_CALLS = 10
+# Our counts start with the process: after a restart, or beside other workers, one reading of p%
+# may cover calls we never saw, and the bound above then forbids every call. So the cost is also
+# bounded by how the figure moved between two readings, and the older one is kept up to an hour.
+BASE_READING_MAX_AGE = timedelta(hours=1)
+# When planning forbids every call and none has gone for this long, one may: without a call no
+# new reading comes, and an account would otherwise stay stuck until its reading aged out (24 h).
+PROBE_AFTER = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -115,9 +126,13 @@ class AccountUsage:
     usage_percent: float | None = None  # last X-Business-Use-Case-Usage figure
     usage_at: datetime | None = None
     calls_at_reading: int = 0  # our 24h call count when that figure was read
+    base_percent: float | None = None  # an earlier reading (at most an hour older), for the slope
+    base_at: datetime | None = None
+    calls_at_base: int = 0
     app_percent: float | None = None
     blocked_until: datetime | None = None
     total_calls: int = 0  # since this tracker (or its restored state) started
+    last_call_at: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -125,9 +140,13 @@ class AccountUsage:
             "usage_percent": self.usage_percent,
             "usage_at": self.usage_at.isoformat() if self.usage_at else None,
             "calls_at_reading": self.calls_at_reading,
+            "base_percent": self.base_percent,
+            "base_at": self.base_at.isoformat() if self.base_at else None,
+            "calls_at_base": self.calls_at_base,
             "app_percent": self.app_percent,
             "blocked_until": self.blocked_until.isoformat() if self.blocked_until else None,
             "total_calls": self.total_calls,
+            "last_call_at": self.last_call_at.isoformat() if self.last_call_at else None,
         }
 
     @classmethod
@@ -137,9 +156,13 @@ class AccountUsage:
             usage_percent=data.get("usage_percent"),
             usage_at=_parse_dt(data.get("usage_at")),
             calls_at_reading=int(data.get("calls_at_reading") or 0),
+            base_percent=data.get("base_percent"),
+            base_at=_parse_dt(data.get("base_at")),
+            calls_at_base=int(data.get("calls_at_base") or 0),
             app_percent=data.get("app_percent"),
             blocked_until=_parse_dt(data.get("blocked_until")),
             total_calls=int(data.get("total_calls") or 0),
+            last_call_at=_parse_dt(data.get("last_call_at")),
         )
 
 
@@ -170,6 +193,7 @@ class BudgetTracker:
             bucket = int(now.timestamp()) // BUCKET_SECONDS * BUCKET_SECONDS
             usage.buckets[bucket] = usage.buckets.get(bucket, 0) + calls
             usage.total_calls += calls
+            usage.last_call_at = now
             self._prune(usage, now)
             if headers is not None:
                 self._read_headers(usage, account_id, headers, now)
@@ -185,6 +209,7 @@ class BudgetTracker:
     def _read_headers(self, usage: AccountUsage, account_id: str, headers: Mapping[str, str], now: datetime) -> None:
         business = parse_business_usage(_header(headers, "X-Business-Use-Case-Usage"), account_id)
         if business is not None:
+            self._keep_base(usage, now)
             usage.usage_percent = business.percent
             usage.usage_at = now
             usage.calls_at_reading = self._calls_in_window(usage, now)
@@ -195,6 +220,16 @@ class BudgetTracker:
         app = parse_app_usage(_header(headers, "X-App-Usage"))
         if app is not None:
             usage.app_percent = app.percent
+
+    @staticmethod
+    def _keep_base(usage: AccountUsage, now: datetime) -> None:
+        """Before a new reading replaces the last one: the first reading becomes the base, and a
+        base older than an hour gives way to the last reading."""
+        if usage.usage_percent is None:
+            return
+        if usage.base_percent is None or now - usage.base_at > BASE_READING_MAX_AGE:
+            usage.base_percent, usage.base_at, usage.calls_at_base = (
+                usage.usage_percent, usage.usage_at, usage.calls_at_reading)
 
     # --- questions ----------------------------------------------------------
 
@@ -221,7 +256,11 @@ class BudgetTracker:
                 fits = self._calls_since_reading(usage, now) + n <= UNREAD_BUDGET_CALLS
             else:
                 fits = most <= self._headroom
-            return 0.0 if fits else self._oldest_bucket_expiry(usage, now)
+            probe = self._probe_wait(usage, now) if n == 1 else None
+            if fits or probe == 0.0:
+                return 0.0
+            wait = self._oldest_bucket_expiry(usage, now)
+            return wait if probe is None else min(wait, probe)
 
     def blocked_for(self, account_id: str) -> float:
         """Seconds left of a block Meta imposed (throttle error or regain estimate); 0 if none."""
@@ -238,11 +277,12 @@ class BudgetTracker:
         now = self._clock.now()
         with self._lock:
             usage = self._accounts.get(account_id)
-            if usage is None or self._most_percent_after(usage, now, 0) is None:
+            per_call = self._per_call_cost(usage) if usage is not None else None
+            if per_call is None:
                 return None
-            counted = usage.calls_at_reading + self._calls_since_reading(usage, now)
-            affordable = self._headroom * usage.calls_at_reading / (usage.usage_percent + READING_STEP_PCT)
-            return max(0, int(affordable + 1e-9) - counted)  # the epsilon: float error, not a call
+            room = self._headroom - usage.usage_percent - READING_STEP_PCT
+            affordable = room / per_call if per_call > 0 else float("inf")
+            return max(0, int(affordable + 1e-9) - self._calls_since_reading(usage, now))  # epsilon: float error
 
     def usage(self, account_id: str) -> AccountUsage:
         """A copy of what we know about the account (for dashboards and persistence)."""
@@ -300,13 +340,41 @@ class BudgetTracker:
     def _most_percent_after(self, usage: AccountUsage, now: datetime, n: int) -> float | None:
         """The highest usage the account can be at after n more calls; None with no reading to go on.
 
-        The reading of p% covered `calls_at_reading` calls, so each cost at most
-        (p + 1) / calls_at_reading %; the calls since it and the n to come cost no more."""
-        calls_read = usage.calls_at_reading
-        if usage.usage_percent is None or calls_read <= 0:
+        The reading of p% is a whole percent cut down, so usage is below p + 1 now; the calls
+        since it and the n to come cost at most `_per_call_cost` each."""
+        per_call = self._per_call_cost(usage)
+        if per_call is None:
             return None
-        per_call = (usage.usage_percent + READING_STEP_PCT) / calls_read
-        return per_call * (calls_read + self._calls_since_reading(usage, now) + n)
+        return usage.usage_percent + READING_STEP_PCT + per_call * (self._calls_since_reading(usage, now) + n)
+
+    @staticmethod
+    def _per_call_cost(usage: AccountUsage) -> float | None:
+        """The most one call can cost (percent), from what we counted; None with no reading.
+
+        Two bounds, the smaller wins: p% read after our c calls in the window means at most
+        (p + 1) / c % a call (if we made them all); and the figure moving by d between the base
+        reading and the last, over our k calls, means at most (d + 1) / k % a call (the calls
+        of other workers only make it larger, so it errs on the safe side)."""
+        if usage.usage_percent is None:
+            return None
+        bounds = []
+        if usage.calls_at_reading > 0:
+            bounds.append((usage.usage_percent + READING_STEP_PCT) / usage.calls_at_reading)
+        calls_between = usage.calls_at_reading - usage.calls_at_base
+        if usage.base_percent is not None and calls_between > 0:
+            moved = max(0.0, usage.usage_percent - usage.base_percent)
+            bounds.append((moved + READING_STEP_PCT) / calls_between)
+        return min(bounds) if bounds else None
+
+    def _probe_wait(self, usage: AccountUsage, now: datetime) -> float | None:
+        """Seconds until one call may go although planning forbids it (0: now); None when the
+        last reading is at the headroom. A probe goes when none went for `PROBE_AFTER`: its
+        answer brings the reading planning needs."""
+        if usage.usage_percent is not None and usage.usage_percent + READING_STEP_PCT >= self._headroom:
+            return None
+        if usage.last_call_at is None:
+            return 0.0
+        return max(0.0, (usage.last_call_at + PROBE_AFTER - now).total_seconds())
 
     def _oldest_bucket_expiry(self, usage: AccountUsage, now: datetime) -> float:
         """When the oldest counted calls leave the rolling window (at least a minute)."""

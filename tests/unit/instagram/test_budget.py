@@ -10,7 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.clock import FrozenClock
-from core.instagram.budget import UNREAD_BUDGET_CALLS, BudgetTracker, parse_app_usage, parse_business_usage
+from core.instagram.budget import (
+    PROBE_AFTER,
+    UNREAD_BUDGET_CALLS,
+    BudgetTracker,
+    parse_app_usage,
+    parse_business_usage,
+)
 
 START = datetime(2025, 3, 1, 12, tzinfo=timezone.utc)
 
@@ -181,3 +187,46 @@ def test_stale_readings_expire_with_the_window():
     assert not tracker.may_spend("a")
     clock.advance(hours=25)
     assert tracker.may_spend("a")
+
+
+def test_a_worker_that_starts_late_learns_the_cost_from_how_the_figure_moves():
+    """After a restart (or beside other workers) 60% after our one call says nothing about our
+    calls; planning waits, one probe goes after a pause, and the second reading bounds the cost."""
+    clock = FrozenClock(START)
+    tracker = BudgetTracker(clock, headroom_pct=90)
+    tracker.record_call("a", {"X-Business-Use-Case-Usage": buc("a", call_count=60, cputime=0, total_time=0)})
+    assert not tracker.may_spend("a", 1)
+    assert 0 < tracker.seconds_until_allowed("a", 1) <= PROBE_AFTER.total_seconds()
+    clock.advance(seconds=PROBE_AFTER.total_seconds())
+    assert tracker.may_spend("a", 1) and not tracker.may_spend("a", 2)  # one probe, not a batch
+    tracker.record_call("a", {"X-Business-Use-Case-Usage": buc("a", call_count=60, cputime=0, total_time=0)})
+    # The figure did not move over one call: at most 1% a call, and usage is below 61% now.
+    assert tracker.may_spend("a", 29) and not tracker.may_spend("a", 30)
+    assert tracker.remaining_calls("a") == 29
+
+
+def test_the_slope_over_many_calls_allows_more_than_one_reading_would():
+    clock = FrozenClock(START)
+    tracker = BudgetTracker(clock, headroom_pct=90)
+    tracker.record_call("a", {"X-Business-Use-Case-Usage": buc("a", call_count=40, cputime=0, total_time=0)}, calls=40)
+    clock.advance(minutes=10)
+    tracker.record_call("a", {"X-Business-Use-Case-Usage": buc("a", call_count=41, cputime=0, total_time=0)}, calls=100)
+    # One reading: 42/140 = 0.3% a call. The move: (1 + 1) / 100 = 0.02% a call, so (90 - 42) / 0.02 = 2,400.
+    assert tracker.remaining_calls("a") == 2_400
+
+
+def test_no_probe_at_the_headroom_line():
+    clock = FrozenClock(START)
+    tracker = BudgetTracker(clock, headroom_pct=90)
+    tracker.record_call("a", {"X-Business-Use-Case-Usage": buc("a", call_count=89, cputime=0, total_time=0)})
+    clock.advance(minutes=30)
+    assert not tracker.may_spend("a", 1)
+
+
+def test_answers_without_any_usage_header_still_let_a_call_through_now_and_then():
+    clock = FrozenClock(START)
+    tracker = BudgetTracker(clock)
+    tracker.record_call("a", headers=None, calls=UNREAD_BUDGET_CALLS)
+    assert not tracker.may_spend("a", 1)
+    clock.advance(seconds=PROBE_AFTER.total_seconds())
+    assert tracker.may_spend("a", 1)
