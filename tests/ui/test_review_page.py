@@ -1,86 +1,54 @@
-"""The Review page's logic under AppTest: chips and counts, filters, selection, batch approve,
-approve/reject per card, undo of auto-approve, paging, and the sidebar notifications."""
+"""The Review page under AppTest: cards (real thumbnails, price, confidence, expiry, what
+Instagram changed), chips and counts, filters, selection per store, batch approve with named
+failures, approve/reject per card, the Edit dialog, undo of auto-approve, approval settings."""
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from core.clock import SystemClock, utcnow
 from core.instagram import MediaItem
-from core.models import Notification, Product, ProductDraft, Store
+from core.models import Product, ProductDraft, Store
+from core.services.edit_sync.deletions import post_deleted
+from core.services.edit_sync.post_changes import PostRead, SyncContext, known_post, update_draft
 from core.services.review.approval import (
     ReviewSettings,
     approve_draft,
     maybe_auto_approve,
     review_settings,
-    update_review_settings,
 )
-from core.services.edit_sync.deletions import post_deleted
-from core.services.edit_sync.post_changes import PostRead, SyncContext, known_post, update_draft
 from core.services.review.drafts import MAX_SELECT_ALL
-from core.services.review.expiry import send_expiry_reminders
-from core.services.review.notifications import notify, notify_new_draft
 from tests.factories import make_draft, make_ops, make_seller, make_store
-from tests.fixtures.app_test import logged_in_app
-
-
-
-@pytest.fixture
-def seller_shop(app_db, session):
-    store = make_store(session, "Mama Mboga Fashions")
-    make_seller(session, store, "a@shop.test", "seller-pass-1")
-    return store
-
-
-
-
-def _review_as(email: str, password: str) -> AppTest:
-    at = logged_in_app(email, password)
-    at.switch_page("pages/review.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def _card_names(at: AppTest) -> list[str]:
-    return [md.value.split("**")[1] for md in at.markdown if md.value.startswith("**") and "selected" not in md.value]
-
-
-def _count(session, model, *where) -> int:
-    return session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-def _card(at: AppTest, draft):
-    return at.get_by_key(f"card_{draft.id}")
-
-
-def _texts(block) -> list[str]:
-    return [element.value for element in (*block.markdown, *block.caption)]
-
-
-def _image_urls(block) -> list[str]:
-    return [url for image in block.get("image") for url in image.value]
+from tests.ui.review_steps import (  # noqa: F401 (seller_shop is a fixture)
+    auto_approved_draft,
+    card,
+    card_names,
+    count,
+    image_urls,
+    review_as,
+    seller_shop,
+    texts,
+)
 
 
 def test_grid_shows_cards_with_chip_counts_and_filters(seller_shop, session, app_db):
     make_draft(session, seller_shop, media_dir=app_db, image_count=3, name="Kitenge Dress", confidence=0.92)
     make_draft(session, seller_shop, name="Mystery", confidence=0.3, images=[{"key": "gone.jpg", "thumb": "gone.jpg"}])
     make_draft(session, seller_shop, name="Sandals", confidence=0.6, expires_at=utcnow() + timedelta(hours=10))
-    at = _review_as("a@shop.test", "seller-pass-1")
-    assert sorted(_card_names(at)) == ["Kitenge Dress", "Mystery", "Sandals"]
+    at = review_as("a@shop.test", "seller-pass-1")
+    assert sorted(card_names(at)) == ["Kitenge Dress", "Mystery", "Sandals"]
     assert len(at.get("image")) == 3  # the missing file shows the placeholder, not an error
     band = at.pills(key="review_band")
     assert band.options == [
         "All (3)", "High confidence (1)", "Low confidence (1)", "Expiring in 48 h (1)"]
     band.set_value("high").run()
-    assert _card_names(at) == ["Kitenge Dress"]
+    assert card_names(at) == ["Kitenge Dress"]
     at.pills(key="review_band").set_value("expiring").run()
-    assert _card_names(at) == ["Sandals"]
+    assert card_names(at) == ["Sandals"]
     at.pills(key="review_band").set_value("all").run()
     at.text_input(key="review_search").input("myst").run()
-    assert _card_names(at) == ["Mystery"]
+    assert card_names(at) == ["Mystery"]
 
 
 def test_cards_show_real_thumbnails_price_confidence_expiry_and_image_count(seller_shop, session, app_db):
@@ -90,16 +58,16 @@ def test_cards_show_real_thumbnails_price_confidence_expiry_and_image_count(sell
                          expires_at=utcnow() + timedelta(hours=10, minutes=30))
     mystery = make_draft(session, seller_shop, name="Mystery", price=None, confidence=0.3,
                          images=[{"key": "gone.jpg", "thumb": "gone.jpg"}])
-    at = _review_as("a@shop.test", "seller-pass-1")
-    assert _texts(_card(at, kitenge)) == [
+    at = review_as("a@shop.test", "seller-pass-1")
+    assert texts(card(at, kitenge)) == [
         "**Kitenge Dress**  \nKES 3,500", ":green-badge[High 92%]",
         ":blue-badge[:material/photo_library: 3 images]", "expires in 7 days"]
-    assert _texts(_card(at, sandals)) == [
+    assert texts(card(at, sandals)) == [
         "**Sandals**  \nKES 1,250.50", ":orange-badge[Medium 60%]", "expires in 10 h"]
-    assert _texts(_card(at, mystery)) == ["**Mystery**  \nno price", ":red-badge[Low 30%]", "expires in 7 days"]
+    assert texts(card(at, mystery)) == ["**Mystery**  \nno price", ":red-badge[Low 30%]", "expires in 7 days"]
     # Each card shows its own stored thumbnail; only the draft whose file is gone gets the placeholder.
-    [placeholder] = _image_urls(_card(at, mystery))
-    thumbs = _image_urls(_card(at, kitenge)) + _image_urls(_card(at, sandals))
+    [placeholder] = image_urls(card(at, mystery))
+    thumbs = image_urls(card(at, kitenge)) + image_urls(card(at, sandals))
     assert len(set(thumbs)) == 2 and placeholder not in thumbs
     at.button(key=f"edit_{kitenge.id}").click().run()
     carousel = [image.value for image in at.get("image") if len(image.value) > 1]
@@ -107,7 +75,7 @@ def test_cards_show_real_thumbnails_price_confidence_expiry_and_image_count(sell
 
 
 def test_approval_settings_form_saves_to_the_store_and_auto_approval_follows_it(seller_shop, session):
-    at = _review_as("a@shop.test", "seller-pass-1")
+    at = review_as("a@shop.test", "seller-pass-1")
     assert at.toggle(key="auto_approve").value is False
     at.toggle(key="auto_approve").set_value(True)
     at.slider(key="auto_threshold").set_value(0.85)
@@ -143,11 +111,11 @@ def test_instagram_change_note_shows_short_on_the_card_and_whole_in_the_editor(s
         "name": {"from": "Kitenge Dress", "to": "Kitenge Maxi Dress in Red and Gold"},
         "price": {"from": "3000.00", "to": "3500.00"}})
     untouched = make_draft(session, seller_shop, name="Sandals")
-    at = _review_as("a@shop.test", "seller-pass-1")
-    assert ":material/sync: Changed on Instagram: price: KES 2,500 → KES 2,000" in _texts(_card(at, cheaper))
-    [long_line] = [text for text in _texts(_card(at, renamed)) if "Changed on Instagram" in text]
+    at = review_as("a@shop.test", "seller-pass-1")
+    assert ":material/sync: Changed on Instagram: price: KES 2,500 → KES 2,000" in texts(card(at, cheaper))
+    [long_line] = [text for text in texts(card(at, renamed)) if "Changed on Instagram" in text]
     assert long_line.endswith(" …") and "KES 3,500" not in long_line
-    assert not [text for text in _texts(_card(at, untouched)) if "Instagram" in text]
+    assert not [text for text in texts(card(at, untouched)) if "Instagram" in text]
     at.button(key=f"edit_{renamed.id}").click().run()
     [note] = [info.value for info in at.info]
     assert note.startswith("Instagram edit ") and note.endswith(
@@ -167,10 +135,10 @@ def test_approved_card_and_its_editor_say_the_source_post_was_deleted(seller_sho
     for draft in (gone, kept):
         approve_draft(session, seller, draft.id)
     _post_deleted_on_instagram(session, seller_shop, gone)
-    at = _review_as("a@shop.test", "seller-pass-1")
+    at = review_as("a@shop.test", "seller-pass-1")
     at.segmented_control(key="review_status").set_value("approved").run()
     badge = ":red-badge[:material/delete: source post deleted]"
-    assert badge in _texts(_card(at, gone)) and badge not in _texts(_card(at, kept))
+    assert badge in texts(card(at, gone)) and badge not in texts(card(at, kept))
     at.session_state["review_focus"] = gone.id
     at.run()
     assert at.warning[0].value.startswith("Source post deleted: the Instagram post was deleted on ")
@@ -181,17 +149,17 @@ def test_select_page_and_batch_approve(seller_shop, session):
     make_draft(session, seller_shop, name="No Price", price=None)
     untitled = make_draft(session, seller_shop, name="", price=None,
                           created_at=datetime(2025, 5, 3, 9, 30, tzinfo=timezone.utc))
-    at = _review_as("a@shop.test", "seller-pass-1")
+    at = review_as("a@shop.test", "seller-pass-1")
     at.checkbox(key=f"select_{drafts[0].id}").check().run()
     at.checkbox(key=f"select_{drafts[1].id}").check().run()
     assert at.session_state["review_selected"] == {seller_shop.id: {drafts[0].id, drafts[1].id}}
     at.button(key="approve_selected").click().run()
     assert not at.exception
-    assert _count(session, Product) == 2
-    assert sorted(_card_names(at)) == ["Bead Necklace 2", "No Price", "Untitled draft from 3 May 2025"]
+    assert count(session, Product) == 2
+    assert sorted(card_names(at)) == ["Bead Necklace 2", "No Price", "Untitled draft from 3 May 2025"]
     at.button(key="select_page").click().run()
     at.button(key="approve_selected").click().run()
-    assert _count(session, Product) == 3
+    assert count(session, Product) == 3
     assert at.expander[0].label == "2 drafts could not be approved"
     failures = {md.value for md in at.expander[0].markdown}
     assert failures == {
@@ -203,34 +171,34 @@ def test_select_page_and_batch_approve(seller_shop, session):
     assert [t.value for t in at.toast][:1] == ["Approved 1 draft."]
 
 
-def test_approve_and_reject_one_card(seller_shop, session):
+def test_approve_and_reject_onecard(seller_shop, session):
     keep = make_draft(session, seller_shop, name="Leather Bag")
     drop = make_draft(session, seller_shop, name="Closed on Sunday")
-    at = _review_as("a@shop.test", "seller-pass-1")
+    at = review_as("a@shop.test", "seller-pass-1")
     at.button(key=f"approve_{keep.id}").click().run()
     assert [t.value for t in at.toast] == ["Approved “Leather Bag”."]
     at.radio(key=f"reason_{drop.id}").set_value("not_a_product").run()
     at.button(key=f"confirm_reject_{drop.id}").click().run()
     session.expire_all()
     assert session.get(ProductDraft, drop.id).rejection_reason == "not_a_product"
-    assert _card_names(at) == []
+    assert card_names(at) == []
     at.segmented_control(key="review_status").set_value("rejected").run()
-    assert _card_names(at) == ["Closed on Sunday"]
+    assert card_names(at) == ["Closed on Sunday"]
 
 
 def test_withdrawn_drafts_have_a_status_chip_and_say_why(seller_shop, session):
     make_draft(session, seller_shop, name="Taken Down", status="withdrawn")
-    at = _review_as("a@shop.test", "seller-pass-1")
+    at = review_as("a@shop.test", "seller-pass-1")
     status = at.segmented_control(key="review_status")
     assert "Withdrawn (1)" in status.options
     status.set_value("withdrawn").run()
-    assert _card_names(at) == ["Taken Down"]
+    assert card_names(at) == ["Taken Down"]
     assert "withdrawn (its Instagram post was deleted before review)" in [c.value for c in at.caption]
 
 
 def test_reject_other_without_note_shows_a_readable_error(seller_shop, session):
     draft = make_draft(session, seller_shop)
-    at = _review_as("a@shop.test", "seller-pass-1")
+    at = review_as("a@shop.test", "seller-pass-1")
     at.radio(key=f"reason_{draft.id}").set_value("other").run()
     at.button(key=f"confirm_reject_{draft.id}").click().run()
     assert at.error[0].value == "Say why you are rejecting it."
@@ -241,23 +209,23 @@ def test_select_all_matching_spans_pages(seller_shop, session):
     for i in range(30):
         make_draft(session, seller_shop, name=f"Shirt {i}", commit=False)
     session.commit()
-    at = _review_as("a@shop.test", "seller-pass-1")
-    assert len(_card_names(at)) == 24
+    at = review_as("a@shop.test", "seller-pass-1")
+    assert len(card_names(at)) == 24
     assert at.button(key="select_matching").label == "Select all 30 matching"
     at.button(key="select_matching").click().run()
     assert len(at.session_state["review_selected"][seller_shop.id]) == 30
     assert not at.toast
     at.button(key="page_next").click().run()
-    assert len(_card_names(at)) == 6
+    assert len(card_names(at)) == 6
     at.button(key="approve_selected").click().run()
-    assert _count(session, Product) == 30
+    assert count(session, Product) == 30
 
 
 def test_select_all_matching_says_when_it_takes_only_the_first_thousand(seller_shop, session):
     for i in range(MAX_SELECT_ALL + 1):
         make_draft(session, seller_shop, name=f"Bead {i}", commit=False)
     session.commit()
-    at = _review_as("a@shop.test", "seller-pass-1")
+    at = review_as("a@shop.test", "seller-pass-1")
     button = at.button(key="select_matching")
     assert button.label == "Select the first 1,000 of 1,001 matching"
     button.click().run()
@@ -284,7 +252,7 @@ def test_selection_belongs_to_its_store_so_approve_selected_never_reaches_anothe
     other = make_store(session, "Kariakoo Gadgets", "TZS")
     in_a = make_draft(session, seller_shop, name="Dress In A")
     in_b = make_draft(session, other, name="Phone In B")
-    at = _review_as("ops@vendly.test", "ops-pass-123")
+    at = review_as("ops@vendly.test", "ops-pass-123")
     _pick_store(at, seller_shop.id)
     at.checkbox(key=f"select_{in_a.id}").check().run()
     _pick_store(at, other.id)
@@ -299,7 +267,7 @@ def test_selection_belongs_to_its_store_so_approve_selected_never_reaches_anothe
 
 def test_a_new_filter_drops_selected_drafts_it_hides(seller_shop, session):
     dress, shirt = (make_draft(session, seller_shop, name=name) for name in ("Red Dress", "Blue Shirt"))
-    at = _review_as("a@shop.test", "seller-pass-1")
+    at = review_as("a@shop.test", "seller-pass-1")
     at.button(key="select_page").click().run()
     assert _selected_label(at) == "**2 selected**"
     at.text_input(key="review_search").input("dress").run()
@@ -312,13 +280,8 @@ def test_a_new_filter_drops_selected_drafts_it_hides(seller_shop, session):
 
 
 def test_undo_auto_approve_from_the_grid(seller_shop, session):
-    seller = make_seller(session, seller_shop, "b@shop.test")
-    update_review_settings(session, seller, seller_shop.id, product_status="active",
-                           auto_approve=True, auto_approve_threshold=0.9)
-    draft = make_draft(session, seller_shop, name="Sure Thing", confidence=0.97, commit=False)
-    product = maybe_auto_approve(session, draft)
-    session.commit()
-    at = _review_as("a@shop.test", "seller-pass-1")
+    draft, product = auto_approved_draft(session, seller_shop, "Sure Thing")
+    at = review_as("a@shop.test", "seller-pass-1")
     at.segmented_control(key="review_status").set_value("approved").run()
     at.button(key=f"undo_{draft.id}").click().run()
     session.expire_all()
@@ -326,52 +289,9 @@ def test_undo_auto_approve_from_the_grid(seller_shop, session):
     assert session.get(ProductDraft, draft.id).status == "pending"
 
 
-def _click_the_notice(session, store_id: str) -> AppTest:
-    """Log in (the frame draws the sidebar on the first page) and click the one notice's button."""
-    at = logged_in_app("a@shop.test", "seller-pass-1")
-    popover = at.sidebar.children[1]
-    assert popover.type == "popover" and popover.proto.popover.label == "Notifications (1)"
-    [button] = [b for b in at.sidebar.button if b.key and b.key.startswith("review_now_")]
-    at.session_state["clicked_label"] = button.label
-    button.click().run()
-    assert not at.exception, at.exception
-    assert _count(session, Notification, Notification.store_id == store_id, Notification.read_at.is_(None)) == 0
-    return at
-
-
-def test_review_now_on_a_new_draft_opens_it_in_the_editor(seller_shop, session):
-    draft = make_draft(session, seller_shop, name="New Arrival", commit=False)
-    notify_new_draft(session, draft)
-    session.commit()
-    at = _click_the_notice(session, seller_shop.id)
-    assert at.session_state["clicked_label"] == "Review now" and at.title[0].value == "Review"
-    assert at.text_input(key=f"edit_name_{draft.id}").value == "New Arrival"
-
-
-def test_review_now_on_expiring_drafts_opens_review_filtered_to_them(seller_shop, session):
-    for i in range(2):
-        make_draft(session, seller_shop, name=f"Soon {i}", expires_at=utcnow() + timedelta(hours=20))
-    make_draft(session, seller_shop, name="Later")
-    assert send_expiry_reminders(session, SystemClock()) == 2
-    at = _click_the_notice(session, seller_shop.id)
-    assert at.session_state["clicked_label"] == "Review now" and at.title[0].value == "Review"
-    assert at.pills(key="review_band").value == "expiring"
-    assert sorted(_card_names(at)) == ["Soon 0", "Soon 1"]
-
-
-@pytest.mark.parametrize("kind", ["sync_conflict", "source_deleted"])
-def test_sync_notices_open_the_sync_page(seller_shop, session, kind):
-    notify(session, seller_shop.id, kind, "Instagram edit to check: Denim Jacket")
-    session.commit()
-    at = _click_the_notice(session, seller_shop.id)
-    assert at.session_state["clicked_label"] == "Open Sync & conflicts"
-    assert at.title[0].value == "Sync & conflicts"
-    assert "review_focus" not in at.session_state
-
-
 def test_edit_dialog_shows_inline_errors_then_saves_and_approves(seller_shop, session):
     draft = make_draft(session, seller_shop, name="Blue Denim Jacket", price=2500)
-    at = _review_as("a@shop.test", "seller-pass-1")
+    at = review_as("a@shop.test", "seller-pass-1")
     at.button(key=f"edit_{draft.id}").click().run()
     at.text_input(key=f"edit_name_{draft.id}").input("")
     at.text_input(key=f"edit_price_{draft.id}").input("-3")
@@ -386,18 +306,3 @@ def test_edit_dialog_shows_inline_errors_then_saves_and_approves(seller_shop, se
     product = session.scalar(select(Product))
     assert (product.name, str(product.price)) == ("Unisex Denim Jacket", "2400.00")
     assert session.get(ProductDraft, draft.id).extracted_data["name"] == "Blue Denim Jacket"
-
-
-def test_review_now_on_an_auto_approved_draft_offers_undo(seller_shop, session):
-    seller = make_seller(session, seller_shop, "c@shop.test")
-    update_review_settings(session, seller, seller_shop.id, product_status="active",
-                           auto_approve=True, auto_approve_threshold=0.9)
-    draft = make_draft(session, seller_shop, name="Auto Thing", confidence=0.95, commit=False)
-    product = maybe_auto_approve(session, draft)
-    session.commit()
-    at = _click_the_notice(session, seller_shop.id)
-    at.button(key="edit_undo").click().run()
-    assert not at.exception
-    session.expire_all()
-    assert session.get(Product, product.id).status == "draft"
-    assert "review_focus" not in at.session_state
