@@ -11,10 +11,11 @@ reaper every 1 s, fast polls, all through environment settings); a killer SIGKIL
 random one every 1-3 s and starts a replacement, at least 50 times. Then the
 survivors finish.
 
-Pass: every event ends processed or ignored (none pending or processing; failed only
-with a reason that is not a crash); one draft per post (none twice, none missing: every
-post of A and every post an event named); the scan ends `success` having found every
-post; no lease was seen overrun by more than the reaper's interval plus slack.
+Pass: every event ends processed or ignored (none pending, processing or failed); one
+draft per post (none twice, none missing: every post of A and every post an event
+named); the scan ends `success` having found every post; no claimed row is seen more
+than one reaper interval (plus 1 s for the reap itself) past its lease once a worker was
+up to reap it, and none at all after the run.
 
 To stay within about 3 minutes on 2 cores, the sandbox draws 160 px images and makes a
 tenth of the posts carousels (instead of 1080 px and a third): the image work per post
@@ -27,6 +28,7 @@ import random
 import threading
 import time
 from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -48,9 +50,12 @@ POSTS = 1000
 EVENTS_ON_A, EVENTS_ON_B, B_POSTS_NAMED = 1600, 400, 100
 WORKERS, MIN_KILLS = 3, 50
 EVENT_LEASE, SCAN_LEASE, REAP_EVERY = 5.0, 3.0, 1.0
-# Seconds a claimed row may be seen past its lease: the reap interval plus slack for a loaded 2-core
-# machine where the surviving workers may all be busy starting up (about 2 s of imports each).
-MAX_OVERRUN = 15.0
+# A claimed row still claimed more than one reaper interval after its lease ran out is stuck, once
+# some worker was up to reap it: every running worker reaps each REAP_EVERY seconds, whatever else it
+# does. Counted from the later of the expiry and the moment the oldest live worker was up (the killer
+# may leave only workers that are still starting), plus 1 s for the reap itself on a loaded machine.
+MAX_LATENESS = REAP_EVERY + 1.0
+RUNNING = (("events", "instagram_webhook_event", "processing"), ("scan", "instagram_sync_history", "running"))
 KILL_GAP = (1.0, 3.0)
 DONE = ("success", "partial_success", "failed")
 
@@ -101,11 +106,13 @@ def _run_chaos(session, engine, make_sandbox, tmp_path, database_url, artifacts_
         chaos.kill_until(lambda: chaos.kills >= MIN_KILLS and not commenter.is_alive(), limit=150)
         chaos_seconds = time.monotonic() - started
         finished = chaos.wait_for_the_rest(len(named), timeout=120)
+        chaos.nap(REAP_EVERY)  # one more reaper interval with the workers still up
+        stuck_after = chaos.stuck_rows()
     finally:
         chaos.stop_all()
     total_seconds = time.monotonic() - started
     _check_and_report(session, world, scan_id, posts_a, posts_b, named, chaos, sidecar,
-                      (chaos_seconds, total_seconds, finished), artifacts_dir)
+                      (chaos_seconds, total_seconds, finished), artifacts_dir, stuck_after)
 
 
 def _media_ids(sandbox, ig_user_id: str) -> list[str]:
@@ -134,8 +141,10 @@ class Chaos:
         self.started = 0
         self.kills = 0
         self.kills_of_scan_holder = 0
-        self.max_overrun = {"events": 0.0, "scan": 0.0}
-        self.overrun_samples = 0
+        self.max_overrun = {"events": 0.0, "scan": 0.0}  # past the lease, whoever was up
+        self.max_lateness = {"events": 0.0, "scan": 0.0}  # past the lease and a worker's start
+        self.overrun_samples = self.samples_with_no_worker_up = 0
+        self.up_since: dict[str, float] = {}  # worker -> when its log said it was starting its jobs
 
     def start_workers(self, n: int) -> None:
         for _ in range(n):
@@ -149,10 +158,11 @@ class Chaos:
     def kill_until(self, enough, limit: int) -> None:
         """SIGKILL a random live worker at random moments and start a replacement each time."""
         while not enough() and self.kills < limit:
-            self._nap(self.rng.uniform(*KILL_GAP))
+            self.nap(self.rng.uniform(*KILL_GAP))
             name = self.rng.choice(sorted(self.live))
             holder = self._scan_holder()
             process = self.live.pop(name)
+            self.up_since.pop(name, None)
             process.kill()
             process.wait()
             self.kills += 1
@@ -164,10 +174,10 @@ class Chaos:
         while time.monotonic() < deadline:
             if self._all_done(events):
                 return True
-            self._nap(0.5)
+            self.nap(0.5)
         return False
 
-    def _nap(self, seconds: float) -> None:
+    def nap(self, seconds: float) -> None:
         """Sleep, sampling how far past its lease any claimed row is."""
         end = time.monotonic() + seconds
         while (left := end - time.monotonic()) > 0:
@@ -175,14 +185,33 @@ class Chaos:
             time.sleep(min(left, 0.25))
 
     def _sample_overrun(self) -> None:
+        up = self._oldest_worker_up()
+        self.samples_with_no_worker_up += up is None
         with self.engine.connect() as conn:
-            for queue, table, running in (("events", "instagram_webhook_event", "processing"),
-                                          ("scan", "instagram_sync_history", "running")):
-                overrun = conn.execute(text(
-                    f"SELECT EXTRACT(EPOCH FROM max(now() - lease_expires_at)) FROM {table} "
-                    f"WHERE status = '{running}'")).scalar()
+            for queue, table, running in RUNNING:
+                overrun, lateness = conn.execute(text(
+                    f"SELECT EXTRACT(EPOCH FROM max(now() - lease_expires_at)), "
+                    f"EXTRACT(EPOCH FROM max(now() - greatest(lease_expires_at, :up))) FROM {table} "
+                    f"WHERE status = '{running}'"), {"up": up}).one()
                 self.max_overrun[queue] = max(self.max_overrun[queue], float(overrun or 0.0))
+                if up is not None:
+                    self.max_lateness[queue] = max(self.max_lateness[queue], float(lateness or 0.0))
         self.overrun_samples += 1
+
+    def _oldest_worker_up(self) -> datetime | None:
+        """Since when some live worker has been running its jobs (the reaper among them), if any."""
+        for name in self.live:
+            if name not in self.up_since and b" starting: " in (self.logs / f"{name}.log").read_bytes():
+                self.up_since[name] = time.time()
+        return datetime.fromtimestamp(min(self.up_since.values()), timezone.utc) if self.up_since else None
+
+    def stuck_rows(self) -> dict[str, int]:
+        """Rows still claimed whose lease ran out more than one reaper interval ago."""
+        with self.engine.connect() as conn:
+            return {queue: conn.execute(text(
+                f"SELECT count(*) FROM {table} WHERE status = '{running}' "
+                f"AND lease_expires_at < now() - make_interval(secs => {REAP_EVERY})")).scalar()
+                for queue, table, running in RUNNING}
 
     def _scan_holder(self) -> str | None:
         with self.engine.connect() as conn:
@@ -207,12 +236,12 @@ class Chaos:
         return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-chars:]}" for p in newest)
 
 
-def _check_and_report(session, world, scan_id, posts_a, posts_b, named, chaos, sidecar, seconds, artifacts_dir):
+def _check_and_report(session, world, scan_id, posts_a, posts_b, named, chaos, sidecar, seconds, artifacts_dir,
+                      stuck_after):
     chaos_seconds, total_seconds, finished = seconds
     session.expire_all()
     events = list(session.scalars(select(InstagramWebhookEvent)))
     by_status = Counter(e.status for e in events)
-    crashed = [e for e in events if e.status == "failed" and "lease expired" in (e.last_error or "")]
     failed_reasons = Counter((e.last_error or "no reason")[:80] for e in events if e.status == "failed")
     per_media = Counter(session.scalars(select(ProductDraft.ig_media_id)))
     duplicates = {m: n for m, n in per_media.items() if n > 1}
@@ -223,8 +252,9 @@ def _check_and_report(session, world, scan_id, posts_a, posts_b, named, chaos, s
 
     table = Table("chaos-kills", "Faults: workers SIGKILLed at random during 2,000 webhook events and a "
                   "1,000-post scan", ["what", "value"],
-                  "every event processed or ignored (failed only with a non-crash reason), one draft per post, "
-                  "the scan `success` with every post, no lease overrun past the reap interval + slack")
+                  "every event processed or ignored (none failed), one draft per post, the scan `success` with "
+                  "every post, no claimed row more than one reaper interval (+1 s) past its lease once a worker "
+                  "was up to reap it, and none after the run")
     table.add("workers at once / started in all", f"{WORKERS} / {chaos.started}")
     table.add("SIGKILLs (of the scan's holder)", f"{chaos.kills} ({chaos.kills_of_scan_holder})")
     table.add("seconds: with kills / to the end", f"{chaos_seconds:.0f} / {total_seconds:.0f}")
@@ -239,8 +269,12 @@ def _check_and_report(session, world, scan_id, posts_a, posts_b, named, chaos, s
     table.add("scan status / attempts / found / processed / drafts made by it",
               f"{scan.status} / {scan.attempts} / {scan.posts_found} / {scan.posts_processed} / {scan.drafts_created}")
     table.add("scan's last error", (scan.last_error or "-")[:200])
-    table.add("max lease overrun seen (s): events / scan / samples",
-              f"{chaos.max_overrun['events']:.1f} / {chaos.max_overrun['scan']:.1f} / {chaos.overrun_samples}")
+    table.add("max lease overrun seen (s): events / scan / samples (with no worker up yet)",
+              f"{chaos.max_overrun['events']:.1f} / {chaos.max_overrun['scan']:.1f} / {chaos.overrun_samples} "
+              f"({chaos.samples_with_no_worker_up})")
+    table.add("max overrun once a worker was up to reap (s): events / scan",
+              f"{chaos.max_lateness['events']:.1f} / {chaos.max_lateness['scan']:.1f}")
+    table.add(f"rows still claimed > {REAP_EVERY:.0f} s past their lease, after the run", stuck_after)
     table.add("sidecar exit / stderr lines", f"{sidecar.process.poll()} / "
               f"{len(sidecar.stderr_path.read_text(errors='replace').splitlines())}")
     table.write(artifacts_dir)
@@ -249,11 +283,12 @@ def _check_and_report(session, world, scan_id, posts_a, posts_b, named, chaos, s
     assert chaos.kills >= MIN_KILLS
     assert len(events) == len(named), "a comment's webhook was not stored"
     assert by_status["pending"] == by_status["processing"] == 0
-    assert set(by_status) <= {"processed", "ignored", "failed"}, by_status
+    assert set(by_status) <= {"processed", "ignored"}, (dict(by_status), dict(failed_reasons))
     assert not duplicates, duplicates
-    assert max(chaos.max_overrun.values()) <= MAX_OVERRUN, chaos.max_overrun
+    assert max(chaos.max_lateness.values()) <= MAX_LATENESS, chaos.max_lateness
+    assert not any(stuck_after.values()), stuck_after
     assert scan.posts_found == POSTS
-    assert not crashed and scan.status == "success", scan.errors
+    assert scan.status == "success", scan.errors
     assert not (set(named) - set(per_media)), "a post named by an event has no draft"
     assert not missing, sorted(missing)[:5]
 
