@@ -124,6 +124,7 @@ def _cases(b: dict, store_b, seller_a, deps, b_state_token: str) -> dict:
         "connecting.connection_lifecycle.refresh_token": (lambda ss: ss(deps=deps, store_id=s, force=True), never),
         "connecting.connection_lifecycle.rotate_token_keys": (lambda ss: ss(vault=deps.vault), never),
         "connecting.connection_lifecycle.validate_connection": (lambda ss: ss(deps=deps, store_id=s), never),
+        "review.drafts.draft_cards": (lambda ss: ss(draft_ids=[b["draft"], b["auto"]]), empty),
         "review.drafts.draft_for": (lambda ss: ss(draft_id=b["draft"]), never),
         "review.drafts.edit_draft": (lambda ss: ss(draft_id=b["draft"], changes={"name": "Hijacked"}), never),
         "review.drafts.get_draft": (lambda ss: ss(draft_id=b["draft"]), never),
