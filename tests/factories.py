@@ -94,16 +94,24 @@ def connect_store(session, store, sandbox, account: dict, actor: Actor | None = 
     from urllib.parse import parse_qs, urlsplit
 
     from core.models import InstagramConnection
-    from core.services.connecting.connect import finish_connect, start_connect
+    from core.services.connecting.connect import finish_connect
     from tests.integration.connect.conftest import deps_for
 
     deps = deps or deps_for(sandbox.url)
-    dialog = start_connect(session, deps, actor or _connect_ops(session), store.id, account["login"])
-    login_as = account["fb_user_id"] if account["login"] == "facebook" else account["ig_user_id"]
-    back = sandbox.click_dialog(dialog, login_as=login_as, page_ids=[account["page_id"]] if account["page_id"] else None)
+    back = sign_in_at_meta(session, sandbox, deps, actor or _connect_ops(session), store.id, account)
     query = parse_qs(urlsplit(back).query)
     finish_connect(session, deps, query["code"][0], query["state"][0])
     return session.query(InstagramConnection).filter_by(store_id=store.id).one()
+
+
+def sign_in_at_meta(session, sandbox, deps, actor: Actor, store_id: str, account: dict) -> str:
+    """Start a connect for `store_id` as `actor` and allow it on the sandbox's dialog as the person
+    behind `account` (its Page only): the redirect URL, with `code` and `state`, Meta sends back."""
+    from core.services.connecting.connect import start_connect
+
+    dialog = start_connect(session, deps, actor, store_id, account["login"])
+    login_as = account["fb_user_id"] if account["login"] == "facebook" else account["ig_user_id"]
+    return sandbox.click_dialog(dialog, login_as=login_as, page_ids=[account["page_id"]] if account["page_id"] else None)
 
 
 def _connect_ops(session) -> Actor:
