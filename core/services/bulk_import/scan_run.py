@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +52,15 @@ log = logging.getLogger("catalog_sync.scan")
 MAX_ERRORS_KEPT = 500
 MAX_THROTTLE_PAUSES = 5
 RECONNECT_MESSAGE = "Instagram no longer accepts this store's token. Reconnect the account on the Connect page."
+
+
+
+@dataclass
+class _StartedBatch:
+    """A batch whose image copies are under way: its size and one future per post to import."""
+
+    size: int
+    preparing: list[Future]
 
 
 class ScanStopped(Exception):
@@ -196,18 +205,31 @@ class ScanRun:
     # -- importing --
 
     def _import(self, items: list[MediaItem]) -> None:
+        """Import in batches, one batch ahead: while a batch is read by the extractor (the AI's
+        rate limit is the slow part) and saved, the next batch's images are already being copied,
+        so the extractor is never left waiting on the CDN."""
         size = max(1, int(self.deps.settings.scan_batch_size))
         threads = max(1, int(self.deps.settings.scan_image_threads))
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="scan-images") as pool:
+            started: _StartedBatch | None = None
             for start in range(0, len(items), size):
-                self.keeper.check()
-                if self.deps.stopping is not None and self.deps.stopping.is_set():
-                    raise ScanStopped("The worker is shutting down; another one will resume the scan.",
-                                      retryable=True, reason="worker_stopping")
-                self._import_batch(items[start : start + size], pool)
-                self._save_progress()
+                self._check_still_ours()
+                upcoming = self._start_batch(items[start : start + size], pool)
+                if started is not None:
+                    self._finish_batch(started)
+                started = upcoming
+            if started is not None:
+                self._check_still_ours()
+                self._finish_batch(started)
 
-    def _import_batch(self, batch: list[MediaItem], pool: ThreadPoolExecutor) -> None:
+    def _check_still_ours(self) -> None:
+        self.keeper.check()
+        if self.deps.stopping is not None and self.deps.stopping.is_set():
+            raise ScanStopped("The worker is shutting down; another one will resume the scan.",
+                              retryable=True, reason="worker_stopping")
+
+    def _start_batch(self, batch: list[MediaItem], pool: ThreadPoolExecutor) -> _StartedBatch:
+        """Count what is drafted already and start copying the images of the rest."""
         ids = [item.id for item in batch]
         mine = drafts_of_run(self.session, self.scan.id, ids)
         taken = already_imported(self.session, ids) - mine
@@ -215,12 +237,16 @@ class ScanRun:
         self.tally.skipped += len(taken)
         todo = [item for item in batch if item.id not in mine and item.id not in taken]
         self._end_reads()
-        prepared = list(pool.map(self._prepare, todo))
-        ready = [p for p in prepared if p is not None]
+        return _StartedBatch(len(batch), [pool.submit(self._prepare, item) for item in todo])
+
+    def _finish_batch(self, started: _StartedBatch) -> None:
+        """Extract and save a batch whose images were started earlier, then save the progress."""
+        ready = [post for post in (future.result() for future in started.preparing) if post is not None]
         extracted = self._extract(ready)
         for post, product in zip(ready, extracted):
             self._save_draft(post, product)
-        self.tally.processed += len(batch)
+        self.tally.processed += started.size
+        self._save_progress()
 
     def _end_reads(self) -> None:
         """End the read transaction before waiting on Meta, the CDN or the AI.
