@@ -48,9 +48,11 @@ def scan(store_id: str, limit: int | None, include_videos: bool, no_carousels: b
 
 
 def _deps(settings, factory, extractor: str) -> ImportDeps:
+    from core.extraction.db_cache import DatabaseCache
     from core.extraction.engine import build_extractor
 
-    return ImportDeps.from_settings(settings, factory, extractor=build_extractor(settings, mode=extractor))
+    chosen = build_extractor(settings, mode=extractor, cache=DatabaseCache(factory))
+    return ImportDeps.from_settings(settings, factory, extractor=chosen)
 
 
 def run_to_the_end(deps: ImportDeps, factory, scan_id: str, say=lambda text: click.echo(text, err=True)) -> dict:

@@ -1,8 +1,8 @@
 """Results keyed by caption + image bytes + extractor version, so a re-scan never pays twice.
 
 Only results whose AI calls all succeeded are stored: a fallback result must be
-retried later, not frozen. In-process LRU; callers that want a cache shared by
-worker processes can pass any object with the same `get`/`put` methods.
+retried later, not frozen. `MemoryCache` is an in-process LRU (the offline CLI);
+workers use `core.extraction.db_cache.DatabaseCache`, which every process shares.
 """
 
 from __future__ import annotations

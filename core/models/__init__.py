@@ -26,13 +26,14 @@ from core.models.instagram import (
     OAuthState,
 )
 from core.models.people import AppUser, LoginHandoff, Notification, SellerProfile, Store
-from core.models.usage import AICall, ApiBudgetSnapshot
+from core.models.usage import AICall, ApiBudgetSnapshot, ExtractionCacheEntry
 
 __all__ = [
     "AICall",
     "ApiBudgetSnapshot",
     "AppUser",
     "Base",
+    "ExtractionCacheEntry",
     "InstagramConnection",
     "InstagramSyncHistory",
     "InstagramWebhookEvent",

@@ -64,7 +64,7 @@ class InstagramConnection(TimestampMixin, Base):
     connected_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_synced_at: Mapped[datetime | None]
     last_validated_at: Mapped[datetime | None]
-    # Set while a worker refreshes or validates this token (0012), so no other worker does it
+    # Set while a worker refreshes or validates this token (0013), so no other worker does it
     # too; a crashed worker's claim simply runs out.
     token_upkeep_claimed_until: Mapped[datetime | None]
     # Polling state (0010): when the worker polls next and last did, the adaptive interval,
@@ -80,7 +80,7 @@ class InstagramConnection(TimestampMixin, Base):
     poll_calls_this_hour: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     poll_hourly_budget: Mapped[int | None] = mapped_column(Integer)
     reconcile_next_at: Mapped[datetime | None]
-    # The last draft the reconcile's sweep of older posts re-read (0014): the next one goes on after it.
+    # The last draft the reconcile's sweep of older posts re-read (0012): the next one goes on after it.
     reconcile_cursor: Mapped[str | None] = mapped_column(String(40))
 
 

@@ -1,4 +1,4 @@
-"""Usage records for analytics: AI calls and Graph API budget readings."""
+"""Usage records for analytics (AI calls, Graph API budget readings) and the AI readings cache."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    Text,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -72,3 +73,18 @@ class ApiBudgetSnapshot(Base):
     throttled: Mapped[bool] = mapped_column(Boolean, default=False)  # Meta said stop
     blocked_until: Mapped[datetime | None]
     taken_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExtractionCacheEntry(Base):
+    """One AI reading of a caption (and image) under one extractor version, shared by every worker.
+
+    Keyed by `core.extraction.cache.cache_key`, so a re-scan, a retried scan or a restarted
+    worker never pays twice for the same reading. Only readings whose AI calls all succeeded
+    are kept (a fallback is retried later). Written by `core.extraction.db_cache.DatabaseCache`.
+    """
+
+    __tablename__ = "extraction_cache"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex
+    result: Mapped[str] = mapped_column(Text)  # the ExtractedProduct as JSON
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

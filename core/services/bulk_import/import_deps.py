@@ -41,12 +41,13 @@ class ImportDeps:
 
     @classmethod
     def from_settings(cls, settings: Any, session_factory: sessionmaker[Session], **overrides: Any) -> ImportDeps:
+        from core.extraction.db_cache import DatabaseCache
         from core.extraction.engine import build_extractor
 
         values: dict[str, Any] = dict(
             session_factory=session_factory,
             settings=settings,
-            extractor=build_extractor(settings),
+            extractor=build_extractor(settings, cache=DatabaseCache(session_factory)),
             media_store=MediaStore.from_settings(settings),
             vault=TokenVault(settings.token_encryption_keys),
         )

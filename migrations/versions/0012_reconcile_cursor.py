@@ -4,14 +4,14 @@ The periodic reconcile re-reads the newest known posts and, after them, the next
 of the older ones. The cursor is the id of the last draft that slice read, so the next
 reconcile carries on from there and every followed post is re-read in turn.
 
-Revision ID: 0014
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-11-28
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0014"
+revision = "0012"
 down_revision = "0011"
 branch_labels = None
 depends_on = None

@@ -5,8 +5,8 @@ refreshed and validated once per worker (duplicate Graph calls, and two refreshe
 to store their tokens). A worker now claims a connection (FOR UPDATE SKIP LOCKED) by
 setting this column; a dead worker's claim simply runs out.
 
-Revision ID: 0012
-Revises: 0014 (0014 was committed on 0011 before this one; chaining here keeps one head)
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-01
 """
 from alembic import op
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 import core.models
 
-revision = "0012"
-down_revision = "0014"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
