@@ -1,6 +1,7 @@
 """The Review page in a real browser: a seller logs in, edits a draft in the dialog and
 approves it, batch-approves three, rejects one; the product rows are checked in the
-database and a screenshot of the grid is kept as a test artifact."""
+database and a screenshot of the grid is kept as a test artifact. The sidebar's notice
+buttons open the page each notice is about."""
 
 import re
 
@@ -8,7 +9,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from core.models import Product, ProductDraft
+from core.models import Notification, Product, ProductDraft
+from core.services.review.notifications import notify, notify_new_draft
 from tests.factories import make_draft, make_seller, make_store
 
 pytestmark = pytest.mark.browser
@@ -101,3 +103,28 @@ def test_seller_edits_approves_batches_and_rejects(streamlit_app, browser_page, 
 
 def _backend(database_url: str) -> str:
     return "postgresql" if database_url.startswith("postgresql") else "sqlite"
+
+
+def test_notice_buttons_open_the_page_they_are_about(streamlit_app, browser_page, session):
+    page = browser_page
+    store = make_store(session, "Mama Mboga Fashions")
+    make_seller(session, store, "seller@mama.test", "seller-pass-1")
+    draft = make_draft(session, store, name="New Arrival", commit=False)
+    notify_new_draft(session, draft)
+    notify(session, store.id, "sync_conflict", "Instagram edit to check: Denim Jacket")
+    session.commit()
+    ids = {n.kind: n.id for n in session.scalars(select(Notification))}
+    _log_in(page, streamlit_app.url, "seller@mama.test", "seller-pass-1")
+
+    def click_notice(kind: str) -> None:
+        _idle(page)
+        button = _key(page, f"review_now_{ids[kind]}").get_by_role("button")
+        if not button.is_visible():  # the popover stays open across a page switch
+            page.get_by_role("button", name=re.compile("Notifications")).click()
+        button.click()
+
+    click_notice("sync_conflict")
+    expect(page.get_by_role("heading", name="Sync & conflicts")).to_be_visible()
+    click_notice("new_draft")
+    expect(page.get_by_role("heading", name="Review")).to_be_visible()
+    expect(_key(page, f"edit_name_{draft.id}").locator("input")).to_have_value("New Arrival")
