@@ -13,7 +13,6 @@ the three for one post (the webhook and polling jobs' entry).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from core.ids import new_id
 from core.instagram import GraphError, MediaItem, PermissionMissing, TokenInvalid
 from core.media import MediaError, MediaStore, MediaUrlExpired
 from core.models import InstagramConnection, Product, ProductDraft, Store
+from core.services.edit_sync.sync_rules import post_fingerprint
 from core.services.usage.ai_usage import record_ai_usages
 from core.services.review.approval import on_draft_created
 
@@ -223,9 +223,8 @@ def _no_query(url: str) -> str:
 
 
 def source_fingerprint(item: MediaItem) -> str:
-    """What the post said when we read it; edit sync compares it to spot a changed caption."""
-    basis = "\x1f".join([item.media_type, item.caption or "", *item.children_ids])
-    return hashlib.sha256(basis.encode("utf-8")).hexdigest()
+    """What the post said when we read it; edit sync compares it to spot a changed post."""
+    return post_fingerprint(item.media_type, item.caption, item.children_ids)
 
 
 def draft_values(
