@@ -3,25 +3,12 @@
 import json
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from click.testing import CliRunner
 
 from cli import main
-from core.db import get_engine
 from core.models import ProductDraft
+from tests.cli_env import cli_db  # noqa: F401 (a fixture)
 from tests.factories import make_store
-
-
-@pytest.fixture
-def cli_db(database_url, engine, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    from core.config import get_settings
-
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    yield
-    get_settings.cache_clear()
-    get_engine.cache_clear()
 
 
 def test_report_prints_the_figures_for_one_store(cli_db, session):
