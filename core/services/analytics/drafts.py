@@ -23,7 +23,7 @@ from core.services.analytics.sql import (
     json_has_key,
     json_is_empty,
     percentiles,
-    prefer_hash_aggregation,
+    plan_for_few_groups,
     ratio,
     seconds_between,
 )
@@ -125,7 +125,7 @@ def cohort_groups(session: Session, scope: Scope, period: Period) -> list[tuple[
     edits = _edit_bits().label("edits")
     columns = (band, day, reason, ProductDraft.status, ProductDraft.auto_approved, edits)
     stmt = _cohort(scope, period, *columns, func.count()).group_by(*columns)
-    prefer_hash_aggregation(session)
+    plan_for_few_groups(session)
     return [(b, d, r, _counts(status, auto, bits, int(n))) for b, d, r, status, auto, bits, n in session.execute(stmt)]
 
 

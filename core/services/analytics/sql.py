@@ -154,15 +154,17 @@ def _kth_value(session, column, sub, count: int, fraction: float) -> float | Non
     return _as_float(session.execute(stmt).scalar_one())
 
 
-def prefer_hash_aggregation(session: Session) -> None:
-    """For the rest of this transaction, group by hashing rather than by sorting (PostgreSQL).
+def plan_for_few_groups(session: Session) -> None:
+    """For the rest of this transaction, plan a GROUP BY as having few groups (PostgreSQL).
 
     The planner guesses about 200 values for every grouped expression, so grouping by a
-    handful of them looks like a million groups and it sorts the whole year of rows; they
-    take a few thousand values together, which a hash table holds (and spills if it must).
+    handful of them looks like a million groups: it would sort the whole year of rows, and
+    would not split the scan among parallel workers (it prices sending a million partial
+    groups back). They take a few thousand values together, so hash them, in parallel.
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL enable_sort = off"))
+        session.execute(text("SET LOCAL parallel_tuple_cost = 0.001"))
 
 
 def ratio(numerator: float | int | None, denominator: float | int | None) -> float | None:
