@@ -21,30 +21,37 @@ SANDBOX_DEFAULTS = {"accounts": 5, "posts_per_account": 60}
 @click.option("--require-proof", is_flag=True, help="Refuse Graph calls without appsecret_proof.")
 @click.option("--budget", type=int, default=None, help="Calls per 24 h per account (default 4800 x impressions).")
 @click.option("--auto-subscribe", is_flag=True, help="Treat every account as subscribed to webhooks.")
-def sandbox(host: str, port: int, accounts: int, posts_per_account: int, seed: int, api_version: str,
-            public_url: str | None, webhook_url: str | None, emit_media_webhooks: bool, require_proof: bool,
-            budget: int | None, auto_subscribe: bool) -> None:
+def sandbox(host: str, port: int, **options) -> None:
     from werkzeug.serving import run_simple
 
     from core.config import get_settings
     from core.logging import configure_logging
-    from sandbox.app import SandboxConfig, create_app
+    from sandbox.app import create_app
     from sandbox.serving import RedactingRequestHandler
 
     configure_logging("sandbox")  # werkzeug's request lines become JSON too, redacted twice over
-    settings = get_settings()
-    config = SandboxConfig(
+    config = config_from_options(get_settings(), host, port, **options)
+    app = create_app(config)
+    click.echo(f"Meta sandbox on http://{host}:{port} ({config.accounts} accounts x {config.posts_per_account} "
+               f"posts, seed {config.seed}); accounts and tokens: http://{host}:{port}/_sandbox/accounts")
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False,
+               request_handler=RedactingRequestHandler)
+
+
+def config_from_options(settings, host: str, port: int, accounts: int, posts_per_account: int, seed: int,
+                        api_version: str, public_url: str | None, webhook_url: str | None,
+                        emit_media_webhooks: bool, require_proof: bool, budget: int | None,
+                        auto_subscribe: bool):
+    """The SandboxConfig the command's options describe (apart from serving it, so it can be checked)."""
+    from sandbox.config import SandboxConfig
+
+    return SandboxConfig(
         accounts=accounts, posts_per_account=posts_per_account, seed=seed, api_version=api_version,
         fb_app_id=settings.meta_app_id, fb_app_secret=settings.meta_app_secret,
         ig_app_id=settings.instagram_app_id, ig_app_secret=settings.instagram_app_secret,
         webhook_url=webhook_url, emit_media_webhooks=emit_media_webhooks, require_proof=require_proof,
         budget_override=budget, public_url=public_url or f"http://{host}:{port}", auto_subscribe=auto_subscribe,
     )
-    app = create_app(config)
-    click.echo(f"Meta sandbox on http://{host}:{port} ({accounts} accounts x {posts_per_account} posts, "
-               f"seed {seed}); accounts and tokens: http://{host}:{port}/_sandbox/accounts")
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False,
-               request_handler=RedactingRequestHandler)
 
 
 COMMANDS = [sandbox]
