@@ -109,6 +109,15 @@ def test_code_expires_after_ten_minutes(sandbox):
     assert late.status_code == 400 and error_of(late)["error_subcode"] == 36007
 
 
+def test_instagram_login_code_expires_after_ten_minutes(sandbox):
+    on_time, late = (_query(sandbox.authorize("instagram", REDIRECT).removesuffix("#_"))["code"] for _ in range(2))
+    sandbox.advance_clock(599)
+    assert _ig_exchange(sandbox, on_time).status_code == 200
+    sandbox.advance_clock(2)
+    expired = _ig_exchange(sandbox, late)
+    assert expired.status_code == 400 and expired.json()["error_message"] == "This authorization code has expired"
+
+
 def test_redirect_uri_must_match_exactly(sandbox):
     code = _query(sandbox.authorize("facebook", REDIRECT))["code"]
     wrong = _fb_exchange(sandbox, code, redirect_uri=REDIRECT + "/")
