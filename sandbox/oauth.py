@@ -165,9 +165,10 @@ def _page(title: str, body: str):
 # -- code and token exchanges ----------------------------------------------------
 
 def _begin(endpoint: str):
-    """Count the call and act out a fault injected for it: None to go on, or the fault's answer."""
+    """Count the call (as OAuth, not as a Graph call) and act out a fault injected for it:
+    None to go on, or the fault's answer."""
     state = _state()
-    state.stats.record(endpoint, None)
+    state.stats.record_oauth(endpoint)
     fault = state.faults.draw(f"{request.path}?{request.query_string.decode()}", None, named_only=True)
     try:
         act_out(fault, state)

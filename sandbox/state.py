@@ -24,11 +24,20 @@ IG_SCOPES = ["instagram_business_basic", "instagram_business_manage_comments"]
 
 @dataclass
 class Stats:
+    """Graph calls since start (or the last reset): `total` calls (a multi-id read counts each id),
+    `requests`, and both by endpoint and by account. OAuth code and token exchanges are not Graph
+    calls and spend no budget, so they are counted apart, by endpoint, under `oauth`."""
+
     total: int = 0
     requests: int = 0
     by_endpoint: Counter = field(default_factory=Counter)
     by_account: Counter = field(default_factory=Counter)
+    oauth: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record_oauth(self, endpoint: str) -> None:
+        with self.lock:
+            self.oauth[endpoint] += 1
 
     def record(self, endpoint: str, account: str | None, n: int = 1) -> None:
         with self.lock:
@@ -51,13 +60,14 @@ class Stats:
     def snapshot(self) -> dict:
         with self.lock:
             return {"total": self.total, "requests": self.requests, "by_endpoint": dict(self.by_endpoint),
-                    "by_account": dict(self.by_account)}
+                    "by_account": dict(self.by_account), "oauth": dict(self.oauth)}
 
     def reset(self) -> None:
         with self.lock:
             self.total = self.requests = 0
             self.by_endpoint.clear()
             self.by_account.clear()
+            self.oauth.clear()
 
 
 class SandboxState:

@@ -84,7 +84,7 @@ def _due_connections(session, sandbox, deps, count: int) -> list[str]:
 
 
 def _refresh_calls(sandbox) -> int:
-    calls = sandbox.stats()["by_endpoint"]
+    calls = sandbox.stats()["oauth"]
     # Instagram Login refreshes with ig_refresh_token, Facebook Login with a new fb_exchange_token.
     return calls.get("GET /refresh_access_token", 0) + calls.get("GET /oauth/access_token", 0)
 

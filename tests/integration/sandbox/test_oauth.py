@@ -77,6 +77,28 @@ def test_instagram_login_full_flow_exchange_and_refresh(sandbox):
     assert me["user_id"] == ig["ig_user_id"]
 
 
+def test_code_and_token_exchanges_are_counted_under_oauth_not_as_graph_calls(sandbox):
+    ig = sandbox.account("instagram")
+    sandbox.reset_stats()
+    code = _query(sandbox.authorize("instagram", REDIRECT, login_as=ig["ig_user_id"]).removesuffix("#_"))["code"]
+    short = _ig_exchange(sandbox, code).json()["data"][0]["access_token"]
+    long = requests.get(f"{sandbox.url}/access_token", timeout=10, params={
+        "grant_type": "ig_exchange_token", "client_secret": sandbox.config.ig_app_secret,
+        "access_token": short}).json()["access_token"]
+    sandbox.advance_clock(25 * 3600)
+    refreshed = requests.get(f"{sandbox.url}/refresh_access_token", timeout=10, params={
+        "grant_type": "ig_refresh_token", "access_token": long}).json()["access_token"]
+    assert _fb_exchange(sandbox, _query(sandbox.authorize("facebook", REDIRECT))["code"]).status_code == 200
+    assert graph_get(sandbox, "me", refreshed, fields="user_id").status_code == 200
+    stats = sandbox.stats()
+    assert (stats["total"], stats["requests"], stats["by_endpoint"]) == (1, 1, {"GET /me": 1})
+    assert stats["by_account"] == {ig["ig_user_id"]: 1}
+    assert stats["oauth"] == {"POST /oauth/access_token": 1, "GET /access_token": 1,
+                              "GET /refresh_access_token": 1, "GET /oauth/access_token": 1}
+    sandbox.reset_stats()
+    assert sandbox.stats()["oauth"] == {}
+
+
 def test_code_is_single_use(sandbox):
     code = _query(sandbox.authorize("facebook", REDIRECT))["code"]
     assert _fb_exchange(sandbox, code).status_code == 200
