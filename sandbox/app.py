@@ -22,8 +22,8 @@ Served paths (one port for all of Meta's hosts; the token tells which host answe
   `/?ids=a,b`, `/debug_token`, `GET|POST|DELETE /{ig-user-id|page-id|me}/subscribed_apps`.
 - Images: `/cdn/v/...` signed, expiring (`oe=`) addresses; 403 once expired.
 - Control (`sandbox/control.py`): `GET /_sandbox/accounts`, `GET /_sandbox/stats` (Graph
-  calls; the OAuth exchanges apart, under `oauth`), `POST /_sandbox/stats/reset`, `POST /_sandbox/accounts/{ig_id}/media`,
-  `PATCH|DELETE /_sandbox/media/{id}`, `POST /_sandbox/media/{id}/comments`,
+  calls; the OAuth exchanges apart, under `oauth`), `POST /_sandbox/stats/reset`,
+  `POST /_sandbox/accounts/{ig_id}/media`, `PATCH|DELETE /_sandbox/media/{id}`, `POST /_sandbox/media/{id}/comments`,
   `GET|POST|DELETE /_sandbox/faults`, `GET|POST /_sandbox/clock`, `POST /_sandbox/budget`,
   `POST /_sandbox/tokens/invalidate`, `GET /_sandbox/webhooks` (delivery log).
 
