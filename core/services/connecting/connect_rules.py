@@ -5,8 +5,10 @@ messages a person sees when something goes wrong. No database, no HTTP; tested o
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import datetime, timedelta
 from typing import Iterable
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from core.instagram import GraphError, PermissionMissing, RateLimited, TokenInvalid, TransientError
 
@@ -20,6 +22,7 @@ FAILURE_MESSAGES = {
     "state_expired": "The sign-in took longer than 10 minutes and expired. Please start again.",
     "state_used": "This sign-in link was already used. Please start again from the Connect page.",
     "state_foreign": "This sign-in was started by someone else or for another store. Please start again.",
+    "state_other_browser": "This sign-in was started in another browser. Start it again from the Connect page.",
     "code_missing": "Instagram sent no sign-in code. Please try again.",
     "exchange_failed": "Instagram did not accept the sign-in (the code may have expired or been used). Please try again.",
     "no_instagram_account": (
@@ -48,8 +51,25 @@ def failure_message(code: str | None) -> str:
 
 
 def hash_state(state: str) -> str:
-    """Only the state's hash is stored, so a database dump cannot be replayed into a callback."""
+    """Only the state's hash is stored, so a database dump cannot be replayed into a callback.
+    The same goes for the browser key a state is bound to."""
     return hashlib.sha256(state.encode()).hexdigest()
+
+
+def same_secret(value: str | None, stored_hash: str | None) -> bool:
+    """Does `value` hash to `stored_hash`? Compared in constant time; nothing matches a missing side."""
+    if not value or not stored_hash:
+        return False
+    return hmac.compare_digest(hash_state(value), stored_hash)
+
+
+def start_link(redirect_uri: str, state: str, browser_key: str) -> str:
+    """The sidecar's /oauth/start beside its /oauth/callback (the flow's redirect URI): the cookie
+    that start sets is then the callback's host's own, and reaches the callback."""
+    parts = urlsplit(redirect_uri)
+    folder = parts.path.rsplit("/", 1)[0]
+    query = urlencode({"state": state, "key": browser_key})
+    return urlunsplit((parts.scheme, parts.netloc, f"{folder}/start", query, ""))
 
 
 def missing_scopes(required: Iterable[str], granted: Iterable[str] | None) -> list[str]:

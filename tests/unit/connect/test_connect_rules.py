@@ -1,4 +1,4 @@
-"""Pure connect rules: state hashing, scope checks, refresh timing, status after Meta's errors."""
+"""Pure connect rules: state hashing, the start link, scope checks, refresh timing, status after Meta's errors."""
 
 from datetime import datetime, timedelta, timezone
 
@@ -12,6 +12,8 @@ from core.services.connecting.connect_rules import (
     hash_state,
     missing_scopes,
     refresh_due,
+    same_secret,
+    start_link,
     status_after_error,
 )
 
@@ -22,6 +24,20 @@ def test_state_hash_is_stable_hex_and_not_the_state():
     digest = hash_state("abc")
     assert digest == hash_state("abc") and digest != hash_state("abd")
     assert len(digest) == 64 and "abc" not in digest
+
+
+def test_same_secret_matches_only_the_value_behind_the_hash():
+    stored = hash_state("browser-key")
+    assert same_secret("browser-key", stored)
+    assert not same_secret("browser-kez", stored) and not same_secret(stored, stored)
+    assert not same_secret(None, stored) and not same_secret("", stored)
+    assert not same_secret("browser-key", None)  # a state bound to no browser matches no key
+
+
+def test_the_start_link_sits_beside_the_callback_and_carries_state_and_key():
+    assert start_link("https://hooks.example.com/oauth/callback", "st/ate", "k+y") == \
+        "https://hooks.example.com/oauth/start?state=st%2Fate&key=k%2By"
+    assert start_link("http://127.0.0.1:8701/oauth/callback", "s", "k") == "http://127.0.0.1:8701/oauth/start?state=s&key=k"
 
 
 def test_missing_scopes_names_each_missing_one_in_required_order():
