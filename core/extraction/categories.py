@@ -1,4 +1,4 @@
-"""Category and tags from an English + Swahili product vocabulary (`vocabulary.py`).
+"""Category from an English + Swahili product vocabulary (`vocabulary.py`); tags build on its matches (`tags.py`).
 
 Longer phrases win over their parts ("smart watch" is a gadget, "watch" alone
 is fashion; "yoga mat" is fitness, "mat" alone is home), and words in the
@@ -10,9 +10,8 @@ Caption and vocabulary are both matched word by word in singular form, so
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from core.extraction.places import ALL_PLACES
 from core.extraction.vocabulary import PLURAL_ONLY, VOCABULARY
 
 # A word, with its hyphenated parts ("t-shirt", "rwanda-made" is one word, as sellers mean it).
@@ -32,14 +31,14 @@ def _match_form(word: str) -> str:
     return word if word in PLURAL_ONLY else singular(word)
 
 
-def _phrase_key(phrase: str) -> str:
+def phrase_key(phrase: str) -> str:
     return " ".join(_match_form(word) for word in _TOKEN.findall(phrase))
 
 
 _PHRASE_TO_CATEGORY: dict[str, tuple[str, int]] = {}
 for _category, _words in VOCABULARY.items():
     for _phrase, _weight in _words.items():
-        _key = _phrase_key(_phrase)
+        _key = phrase_key(_phrase)
         current = _PHRASE_TO_CATEGORY.get(_key)
         if current is None or current[1] < _weight:
             _PHRASE_TO_CATEGORY[_key] = (_category, _weight)
@@ -72,30 +71,23 @@ def vocabulary_matches(lowered: str) -> list[tuple[int, int, str]]:
 # "by Michelle Obama": a title by a named author.
 _BY_AUTHOR = re.compile(r"\bby\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
 
-GENERIC_TAGS = frozenset({
-    "shoplocal", "shop", "sale", "new", "newin", "newarrival", "newarrivals", "instagood", "love", "trending",
-    "viral", "fashion", "style", "ootd", "kenya", "uganda", "tanzania", "africa", "african", "buy", "order",
-    "offer", "deal", "deals", "discount", "quality", "original", "available", "delivery", "instock", "best",
-    "fyp", "explore", "explorepage", "kids", "home", "food", "beauty", "hair", "skin", "shopping", "onlineshop",
-    "onlineshopping", "supportlocal", "smallbusiness", "business", "kenyanbusiness", "madeinkenya", "water",
-})
-
-
 @dataclass
 class CategoryGuess:
     category: str | None
     confidence: float
     scores: dict[str, float]
-    matched: list[str]  # vocabulary phrases in caption order, for tags
+    matched: list[str]  # vocabulary phrases in caption order, as the caption writes them
+    spans: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, phrase key), for tags
 
 
 def categorize(caption: str, head_end: int | None = None) -> CategoryGuess:
     """The best-scoring category, with a confidence from its margin over the runner-up."""
     lowered = caption.lower()
-    head_end = head_end if head_end is not None else _first_line_end(lowered)
+    head_end = head_end if head_end is not None else first_line_end(lowered)
     scores: dict[str, float] = {}
     matched: list[str] = []
-    for start, end, key in vocabulary_matches(lowered):
+    spans = vocabulary_matches(lowered)
+    for start, end, key in spans:
         category, weight = _PHRASE_TO_CATEGORY[key]
         boost = 2.0 if start < head_end else 1.0
         scores[category] = scores.get(category, 0.0) + weight * boost
@@ -103,13 +95,13 @@ def categorize(caption: str, head_end: int | None = None) -> CategoryGuess:
     if "Books & Media" in scores and _BY_AUTHOR.search(caption[:head_end + 40]):
         scores["Books & Media"] += 6  # "Kigogo novel by Pauline Kea"; "by Mama Shop" alone is a seller, not an author
     if not scores:
-        return CategoryGuess("Other", 0.3, {}, [])
+        return CategoryGuess("Other", 0.3, {}, [], spans)
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     best, best_score = ranked[0]
     runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
     margin = (best_score - runner_up) / best_score
     confidence = min(0.97, 0.45 + 0.35 * margin + 0.04 * min(best_score, 5))
-    return CategoryGuess(best, round(confidence, 3), scores, matched)
+    return CategoryGuess(best, round(confidence, 3), scores, matched, spans)
 
 
 def product_strength(text: str) -> int:
@@ -117,39 +109,22 @@ def product_strength(text: str) -> int:
     return max((_PHRASE_TO_CATEGORY[key][1] for _, _, key in vocabulary_matches(text.lower())), default=0)
 
 
-def _first_line_end(lowered: str) -> int:
+def phrase_weight(key: str) -> int:
+    """How strongly a vocabulary phrase (in `phrase_key` form) names a product; 0 when it is not one."""
+    found = _PHRASE_TO_CATEGORY.get(key)
+    return found[1] if found else 0
+
+
+def phrase_category(key: str) -> str | None:
+    found = _PHRASE_TO_CATEGORY.get(key)
+    return found[0] if found else None
+
+
+def vocabulary_keys() -> list[str]:
+    return list(_PHRASE_TO_CATEGORY)
+
+
+def first_line_end(lowered: str) -> int:
+    """Where the first line ends (at most 80 characters in): where sellers name the item."""
     newline = lowered.find("\n")
     return min(newline if newline >= 0 else len(lowered), 80)
-
-
-def tags_for(caption: str, matched: list[str], limit: int = 6) -> list[str]:
-    """Product words the caption uses plus meaningful hashtags; never generic or place tags."""
-    tags: list[str] = []
-    for phrase in matched:
-        _add_tag(tags, singular(phrase) if " " not in phrase else phrase)
-    for hashtag in re.findall(r"#(\w+)", caption):
-        word = hashtag.lower()
-        if word in GENERIC_TAGS or _names_a_place(word):
-            continue
-        _add_tag(tags, word)
-    return tags[:limit]
-
-
-_PLACE_WORDS = tuple(sorted({place.replace(" ", "") for place in ALL_PLACES if len(place) > 3}))
-
-
-def _names_a_place(hashtag: str) -> bool:
-    """#nairobifashion, #shopkampala; but not #kitenge, which merely contains "iten"."""
-    return hashtag.startswith(_PLACE_WORDS) or hashtag.endswith(_PLACE_WORDS)
-
-
-_TAG_STOP = frozenset({
-    "kids", "kid", "home", "fashion", "hair", "skin", "ram", "water", "gaming", "training", "series", "battery",
-})
-
-
-def _add_tag(tags: list[str], tag: str) -> None:
-    tag = tag.strip().lower()
-    if len(tag) < 2 or tag in _TAG_STOP or tag in GENERIC_TAGS or tag in ALL_PLACES or tag in tags:
-        return
-    tags.append(tag)

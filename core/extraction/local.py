@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 
-from core.extraction.categories import categorize, tags_for
+from core.extraction.categories import categorize
 from core.extraction.classify import classify_post
 from core.extraction.names import extract_name
 from core.extraction.places import currency_from_places
 from core.extraction.prices import PriceResult, extract_prices
 from core.extraction.schema import REVIEW_THRESHOLD, ExtractedProduct
+from core.extraction.tags import tags_for
 from core.extraction.variants import extract_variants
 
 EXTRACTOR_VERSION = "local-1"
@@ -53,10 +54,12 @@ def extract_local(caption: str | None, media_type: str = "IMAGE", default_curren
     if guess.confidence < 0.6:
         notes.append("category is a guess: few product words")
     confidence = calibrated(fields)
+    variants = extract_variants(text)
+    materials = [v.value for v in variants if v.option == "material"]
     return ExtractedProduct(
         is_product=True, name=name, description=_describe(text), price=prices.price,
         compare_at_price=prices.compare_at_price, currency=prices.currency if prices.price is not None else None,
-        category=guess.category, tags=tags_for(text, guess.matched), variants=extract_variants(text),
+        category=guess.category, tags=tags_for(text, guess.spans, materials), variants=variants,
         confidence=confidence, field_confidence={k: round(v, 3) for k, v in fields.items()}, extractor="local",
         notes=notes, needs_review=confidence < REVIEW_THRESHOLD,
     )
