@@ -112,6 +112,8 @@ NOT_MODIFIERS = frozenset({
     "big", "small", "medium", "large", "mini", "giant", "size", "sizes", "set", "pair", "pairs", "piece", "pieces",
     "pcs", "only", "each", "per", "the", "and", "for", "with", "our", "your", "this", "these", "all", "any",
     "za", "ya", "wa", "la", "cha", "vya", "kwa", "na", "mpya", "bei", "offer", "sale", "home", "tu", "in",
+    "kila", "hii", "hizi", "huu", "hapa", "sasa", "pia", "zote", "safi", "poa", "kali", "bora", "nzuri", "mzuri",
+    "tamu", "duka", "letu", "yetu", "wetu", "yako", "sisi", "leo", "tuna", "kuna",
 })
 
 # Vocabulary words that describe rather than name a product: never a tag on their own.

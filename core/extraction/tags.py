@@ -33,6 +33,8 @@ _WORD_AFTER = re.compile(r" ([a-z]+)\b")
 _WORD = re.compile(r"[a-z]+")
 _PLAIN_WORDS = re.compile(r"[a-z0-9 ]*")
 _SPACED_HYPHEN = re.compile(r"(?<=[a-z]{3})-(?=[a-z]{3})")
+# A Swahili verb (subject + tense prefix: "linauza", "tunauza", "nimeleta") before a noun is the sentence, not a kind.
+_SWAHILI_VERB = re.compile(r"(?:ni|tu|wa|a|u|m|li|ya|ki|vi|zi|i|ku|hu)(?:na|li|ta|me|ki)[a-z]{2,}")
 _HASHTAG = re.compile(r"#(\w+)")
 _CAMEL_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 # an accessory named after the product ("with carry bag", "free screen protector"), to the clause's end
@@ -161,6 +163,8 @@ def _modifier(lowered: str, start: int, previous: Span | None) -> str | None:
     if len(word) < 3 or word in NOT_MODIFIERS or word in NOT_TAGS or word in _COLORS or word in ALL_PLACES:
         return None
     if word in GENERIC_TAGS or word in LANGUAGES or word in MATERIALS or phrase_weight(word):
+        return None
+    if _SWAHILI_VERB.fullmatch(word):
         return None
     return word
 
