@@ -77,7 +77,8 @@ def _seed_one(session, deps: ConnectDeps, http: requests.Session, account: dict,
 
 
 def _connect(session, deps: ConnectDeps, http: requests.Session, actor: Actor, store_id: str, account: dict) -> None:
-    dialog = start_connect(session, deps, actor, store_id, account["login"])
+    # Finished right here, server-side, so the state is bound to no browser.
+    dialog = start_connect(session, deps, actor, store_id, account["login"], bind_browser=False).dialog_url
     back = allow_on_dialog(http, dialog, account)
     query = parse_qs(urlsplit(back).query)
     if "code" not in query:

@@ -1,6 +1,7 @@
 """Connect: link the store's Instagram professional account, see its health, check or disconnect it.
 
-Not connected → what you get and a "Connect Instagram account" link to Meta's dialog.
+Not connected → what you get and a "Connect Instagram account" link, which goes through the
+webhook sidecar's /oauth/start (it binds the sign-in to this browser) to Meta's dialog.
 Connected → the account, its status, sync figures, token expiry and webhook state, with
 "Scan for new products", "Check connection" and "Disconnect". Expired or revoked → why,
 and "Reconnect". Meta sends the browser back through the webhook sidecar's
@@ -27,7 +28,7 @@ from core.services.connecting.connect_rules import expires_in_words, failure_mes
 from ui.context import db_session, require_actor, selected_store_id, show_error
 from ui.formatting import time_ago
 
-# A dialog link is reused for a few minutes (its state lives 10), not re-issued every rerun.
+# A connect link is reused for a few minutes (its state lives 10), not re-issued every rerun.
 LINK_REUSE = timedelta(minutes=7)
 FLOW_LABELS = {
     "facebook": ("Facebook Login", "For accounts linked to a Facebook Page."),
@@ -45,15 +46,16 @@ def deps() -> ConnectDeps:
     return connect_deps(get_settings().database_url)
 
 
-def dialog_link(actor, store_id: str, flow: str) -> str:
-    """The dialog URL for this store and flow, issued once and reused while its state is fresh."""
+def connect_link(actor, store_id: str, flow: str) -> str:
+    """The link that starts this store's sign-in with this flow in this browser, issued once and
+    reused while its state is fresh."""
     key = f"connect_link:{store_id}:{flow}"
     cached = st.session_state.get(key)
     now = datetime.now(timezone.utc)
     if cached and now - cached[1] < LINK_REUSE:
         return cached[0]
     with db_session() as session:
-        url = start_connect(session, deps(), actor, store_id, flow)
+        url = start_connect(session, deps(), actor, store_id, flow).start_url
     st.session_state[key] = (url, now)
     return url
 
@@ -86,7 +88,7 @@ def connect_buttons(actor, store_id: str, reconnect_flow: str | None = None) -> 
         else:
             label = f"{'Reconnect' if reconnect else 'Connect'} with {name} instead"
         try:
-            url = dialog_link(actor, store_id, flow)
+            url = connect_link(actor, store_id, flow)
         except CatalogSyncError as error:
             show_error(error)
             return

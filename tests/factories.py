@@ -104,12 +104,17 @@ def connect_store(session, store, sandbox, account: dict, actor: Actor | None = 
     return session.query(InstagramConnection).filter_by(store_id=store.id).one()
 
 
-def sign_in_at_meta(session, sandbox, deps, actor: Actor, store_id: str, account: dict) -> str:
+def sign_in_at_meta(session, sandbox, deps, actor: Actor, store_id: str, account: dict, browser=None) -> str:
     """Start a connect for `store_id` as `actor` and allow it on the sandbox's dialog as the person
-    behind `account` (its Page only): the redirect URL, with `code` and `state`, Meta sends back."""
-    from core.services.connecting.connect import start_connect
+    behind `account` (its Page only): the redirect URL, with `code` and `state`, Meta sends back.
 
-    dialog = start_connect(session, deps, actor, store_id, account["login"])
+    With `browser` (a sidecar test client), the state is bound to that browser, which opens the
+    Connect page's start link first; without, it is bound to none (the caller finishes it)."""
+    from core.services.connecting.connect import start_connect
+    from tests.integration.connect.conftest import open_start_link
+
+    started = start_connect(session, deps, actor, store_id, account["login"], bind_browser=browser is not None)
+    dialog = open_start_link(browser, started.start_url) if browser is not None else started.dialog_url
     login_as = account["fb_user_id"] if account["login"] == "facebook" else account["ig_user_id"]
     return sandbox.click_dialog(dialog, login_as=login_as, page_ids=[account["page_id"]] if account["page_id"] else None)
 

@@ -89,7 +89,9 @@ class OAuthState(Base):
 
     Only the SHA-256 of the state is stored (a database dump cannot be replayed into a
     callback); it is bound to the acting user, the store and the login flow, lives 10
-    minutes and is spent once by a conditional UPDATE on `used_at`. When Facebook Login
+    minutes and is spent once by a conditional UPDATE on `used_at`. A state started for a
+    browser also holds the SHA-256 of that browser's key (`browser_key_hash`), which the
+    browser carries in a cookie, so a leaked state cannot be finished elsewhere. When Facebook Login
     returns several Pages, the person's token waits here (encrypted, bound to this row's
     id) with the choices until they pick one, and is wiped when they do or it expires.
     """
@@ -109,6 +111,8 @@ class OAuthState(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    # NULL: not bound to a browser (started and finished server-side, e.g. demo-seed).
+    browser_key_hash: Mapped[str | None] = mapped_column(String(64))
     # Set while a Page choice is pending: the encrypted user token and what to choose from.
     pending_token_encrypted: Mapped[str | None] = mapped_column(Text)
     pending: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

@@ -115,7 +115,8 @@ def _cases(b: dict, store_b, seller_a, deps, b_state_token: str) -> dict:
         "connecting.connect.choose_page": (lambda ss: ss(deps=deps, store_id=s, ig_user_id="17841400000000b"), never),
         "connecting.connect.finish_connect": (lambda ss: ss(deps=deps, code="c0de", state=b_state_token), never),
         "connecting.connect.pending_page_choice": (lambda ss: ss(deps=deps, store_id=s), never),
-        "connecting.connect.start_connect": (lambda ss: ss(deps=deps, store_id=s, login_flow="instagram"), never),
+        "connecting.connect_state.spend_state": (lambda ss: ss(deps=deps, state=b["second_state"], browser_key=None), never),
+        "connecting.connect_state.start_connect": (lambda ss: ss(deps=deps, store_id=s, login_flow="instagram"), never),
         "connecting.connection_lifecycle.connection_for_store": (lambda ss: ss(store_id=s), never),
         "connecting.connection_lifecycle.connection_status": (lambda ss: ss(store_id=s), never),
         "connecting.connection_lifecycle.disconnect": (lambda ss: ss(deps=deps, store_id=s), never),
@@ -179,8 +180,13 @@ def test_seller_a_cannot_reach_store_b_through_any_service(session, artifacts_di
     ops = make_ops(session)
     b = _seed_store_b(session, ops, store_b)
     deps = deps_for()
-    dialog = start_connect(session, deps, seller_b, store_b.id, "instagram")
-    b_state_token = parse_qs(urlsplit(dialog).query)["state"][0]
+
+    def live_b_state() -> str:
+        started = start_connect(session, deps, seller_b, store_b.id, "instagram", bind_browser=False)
+        return parse_qs(urlsplit(started.dialog_url).query)["state"][0]
+
+    b_state_token = live_b_state()
+    b["second_state"] = live_b_state()  # finish_connect and spend_state each try a live state of B's
     functions = actor_taking_functions()
     cases = _cases(b, store_b, seller_a, deps, b_state_token)
 
@@ -208,7 +214,7 @@ def test_seller_a_cannot_reach_store_b_through_any_service(session, artifacts_di
     table.write(artifacts_dir, f"-{session.bind.dialect.name}")
     assert not leaks, leaks
     assert _b_state(session, store_b.id) == before, "a refused call changed store B's rows"
-    assert _connect_failures(session, store_b.id) == ["state_foreign"]
+    assert _connect_failures(session, store_b.id) == ["state_foreign", "state_foreign"]
 
 
 def _connect_failures(session, store_id: str) -> list[str]:

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from core.clock import SystemClock, utcnow
-from core.models import InstagramConnection, ProductDraft
+from core.models import InstagramConnection, OAuthState, ProductDraft
 from core.services.connecting.connect import finish_connect, start_connect, validate_connection
+from core.services.connecting.connect_rules import hash_state
 from core.services.review.approval import approve_draft
 from tests.factories import connect_store, make_draft, make_seller, make_store
 from tests.fixtures.app_test import logged_in_app
@@ -25,6 +26,14 @@ def _link_labels(at: AppTest) -> list[str]:
 
 def _link_urls(at: AppTest) -> list[str]:
     return [element.proto.url for element in at.get("link_button")]
+
+
+def _flow_of(session, link: str) -> str:
+    """The login flow of the state behind a Connect link (the sidecar's /oauth/start)."""
+    assert urlsplit(link).path == "/oauth/start"
+    state = parse_qs(urlsplit(link).query)["state"][0]
+    session.expire_all()
+    return session.scalar(select(OAuthState.login_flow).where(OAuthState.state_hash == hash_state(state)))
 
 
 def _button(at: AppTest, label: str):
@@ -70,8 +79,8 @@ def test_not_connected_shows_benefits_and_a_link_to_the_dialog(app_db, session):
     labels = _link_labels(at)
     assert labels[0] == "Connect Instagram account"
     urls = _link_urls(at)
-    assert "/dialog/oauth?" in urls[0] and "state=" in urls[0]
-    assert any("/oauth/authorize?" in url for url in urls)
+    assert [_flow_of(session, url) for url in urls] == ["facebook", "instagram"]
+    assert all("key=" in url for url in urls)  # bound to this browser by the sidecar's /oauth/start
     at.run()  # a rerun reuses the link instead of issuing a new state
     assert _link_urls(at) == urls
 
@@ -158,7 +167,7 @@ def test_an_expired_connection_says_why_and_reconnects_through_its_own_login(app
     assert {"Check connection", "Disconnect"}.isdisjoint(_button_labels(at))
     assert _link_labels(at)[0] == "Reconnect"
     # An Instagram Login seller may have no Facebook Page: "Reconnect" is their own flow's dialog.
-    assert "/oauth/authorize?" in _link_urls(at)[0]
+    assert _flow_of(session, _link_urls(at)[0]) == "instagram"
     assert _link_labels(at)[1] == "Reconnect with Facebook Login instead"
 
 
@@ -167,7 +176,7 @@ def test_several_pages_show_the_picker_and_connect_the_chosen_account(app_sandbo
     store, seller = _seller_store(session)
     deps = deps_for(sandbox.url, clock=SystemClock())
     owner = sandbox.account("facebook")  # the seeded Facebook user who manages two Pages
-    dialog = start_connect(session, deps, seller, store.id, "facebook")
+    dialog = start_connect(session, deps, seller, store.id, "facebook", bind_browser=False).dialog_url
     query = parse_qs(urlsplit(sandbox.click_dialog(dialog, login_as=owner["fb_user_id"])).query)
     outcome = finish_connect(session, deps, query["code"][0], query["state"][0])
     assert outcome.kind == "choose_page"

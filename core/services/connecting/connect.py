@@ -1,9 +1,10 @@
 """Connecting a store's Instagram professional account (US-1): the OAuth code flow, both login flows.
 
-`start_connect` issues a random state (256 bits, only its hash stored), bound to the acting
-user, the store and the flow, single use, 10 minutes. `finish_connect` is what the OAuth
-callback (webhook_server/oauth.py) calls: it spends the state with a conditional UPDATE
-before anything else, so a replay or a concurrent second callback fails; then it exchanges
+`start_connect` issues a random state, bound to the acting user, the store, the flow and
+the browser that opens the dialog (core/services/connecting/connect_state.py, which also
+holds `open_dialog`, behind the sidecar's /oauth/start). `finish_connect` is what the OAuth
+callback (webhook_server/oauth.py) calls: it checks the browser and spends the state with a
+conditional UPDATE before anything else, so a replay or a concurrent second callback fails; then it exchanges
 the code, checks scopes, finds the account, refuses one held by another store, stores the
 token encrypted (core/token_vault.py) and subscribes webhooks. When Facebook Login returns
 several Pages with an Instagram account, it stops at "choose_page" and `choose_page` finishes.
@@ -23,17 +24,23 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.errors import ValidationFailed
 from core.ids import new_id
 from core.instagram import GraphError, RateLimited, TransientError
-from core.instagram.oauth import new_oauth_state
-from core.models import AppUser, InstagramConnection, OAuthState, SellerProfile, Store
-from core.security import Actor, can_access_store, require_store
-from core.services.connecting.connect_rules import hash_state, missing_scopes
+from core.models import InstagramConnection, OAuthState, SellerProfile, Store
+from core.security import Actor, require_store
+from core.services.connecting.connect_rules import missing_scopes
+from core.services.connecting.connect_state import (  # noqa: F401  (start_connect, open_dialog: public surface)
+    ConnectStart,
+    DialogOpening,
+    fail,
+    open_dialog,
+    spend_state,
+    start_connect,
+)
 from core.services.connecting.connect_types import (
     ConnectDeps,
     ConnectFailed,
@@ -59,43 +66,12 @@ from core.services.connecting.meta_login import AccountChoice, LoginGrant
 from core.token_vault import SecretToken
 
 __all__ = [
-    "ConnectDeps", "ConnectFailed", "ConnectOutcome", "ConnectionView", "RefreshResult",
-    "start_connect", "finish_connect", "pending_page_choice", "choose_page",
+    "ConnectDeps", "ConnectFailed", "ConnectOutcome", "ConnectionView", "ConnectStart", "DialogOpening",
+    "RefreshResult", "start_connect", "open_dialog", "finish_connect", "pending_page_choice", "choose_page",
     "connection_status", "validate_connection", "refresh_token", "disconnect", "list_connections",
     "connections_due_for_refresh", "rotate_token_keys", "graph_client_for", "connection_for_store",
     "recent_connect_failure",
 ]
-
-
-# --- start ------------------------------------------------------------------------------------
-
-
-def start_connect(
-    session: Session, deps: ConnectDeps, actor: Actor, store_id: str, login_flow: str | None = None
-) -> str:
-    """The OAuth dialog URL for this store, with a fresh state bound to the actor and store."""
-    require_store(session, actor, store_id)
-    offered = deps.meta.offered_flows()
-    flow = login_flow or (offered[0] if offered else None)
-    if flow not in offered:
-        raise ValidationFailed(f"Choose a login flow: {', '.join(offered) or 'none is enabled'}.")
-    state = new_oauth_state()
-    now = deps.clock.now()
-    redirect_uri = deps.meta.redirect_uri(flow)
-    session.add(
-        OAuthState(
-            id=new_id("oas"),
-            state_hash=hash_state(state),
-            user_id=actor.user_id,
-            store_id=store_id,
-            login_flow=flow,
-            redirect_uri=redirect_uri,
-            created_at=now,
-            expires_at=now + timedelta(seconds=deps.settings.oauth_state_ttl_seconds),
-        )
-    )
-    session.commit()
-    return deps.meta.dialog_url(flow, state, redirect_uri)
 
 
 # --- finish (the callback) ---------------------------------------------------------------------
@@ -110,62 +86,34 @@ def finish_connect(
     error: str | None = None,
     error_reason: str | None = None,
     actor: Actor | None = None,
+    browser_key: str | None = None,
 ) -> ConnectOutcome:
     """Finish the flow from the callback's query (`code`, `state`, or `error`).
 
     `actor`, when the caller knows who is finishing, must be the one who started it.
+    `browser_key` is what the callback read from the browser's cookie: a state bound to a
+    browser is finished only with that browser's key (see connect_state.py).
     """
-    row = _spend_state(session, deps, state, actor)
+    row = spend_state(session, deps, state, actor, browser_key)
     if error:
         code_name = "cancelled" if error == "access_denied" or error_reason == "user_denied" else "denied"
-        _fail(session, deps, row, code_name, detail=None if code_name == "cancelled" else error[:80])
+        fail(session, deps, row, code_name, detail=None if code_name == "cancelled" else error[:80])
     if not code:
-        _fail(session, deps, row, "code_missing")
+        fail(session, deps, row, "code_missing")
     grant = _call_meta(session, deps, row, "exchange_failed", deps.meta.exchange_code, row.login_flow, code, row.redirect_uri)
     scopes, data_access = _granted_scopes(session, deps, row, grant)
     missing = missing_scopes(deps.meta.required_scopes(row.login_flow), scopes)
     if missing:
-        _fail(session, deps, row, "missing_scopes", detail="not granted: " + ", ".join(missing))
+        fail(session, deps, row, "missing_scopes", detail="not granted: " + ", ".join(missing))
     accounts = _call_meta(session, deps, row, "no_instagram_account", deps.meta.find_accounts, row.login_flow, grant.token)
     if not accounts:
-        _fail(session, deps, row, "no_instagram_account")
+        fail(session, deps, row, "no_instagram_account")
     extra = {"scopes": list(scopes), "expires_in": grant.expires_in, "data_access_expires_at": data_access}
     if len(accounts) > 1:
         outcome = _await_page_choice(session, deps, row, grant.token, accounts, extra)
     else:
         outcome = _attach(session, deps, row, accounts[0], grant.token, extra)
     return replace(outcome, started_by=row.user_id)
-
-
-def _spend_state(session: Session, deps: ConnectDeps, state: str | None, actor: Actor | None) -> OAuthState:
-    """The state's row, spent: missing, unknown, reused, expired or foreign states fail here."""
-    if not state:
-        _fail(session, deps, None, "state_missing")
-    row = session.scalar(select(OAuthState).where(OAuthState.state_hash == hash_state(state)))
-    if row is None:
-        _fail(session, deps, None, "state_unknown")
-    now = deps.clock.now()
-    spent = session.execute(
-        update(OAuthState).where(OAuthState.id == row.id, OAuthState.used_at.is_(None)).values(used_at=now)
-    )
-    session.commit()
-    if spent.rowcount != 1:
-        _fail(session, deps, row, "state_used")
-    session.refresh(row)
-    if row.expires_at <= now:
-        _fail(session, deps, row, "state_expired")
-    if (actor is not None and actor.user_id != row.user_id) or not _starter_may_still_act(session, row):
-        _fail(session, deps, row, "state_foreign")
-    return row
-
-
-def _starter_may_still_act(session: Session, row: OAuthState) -> bool:
-    """The person who started the flow still exists, is active and may still touch the store."""
-    user = session.get(AppUser, row.user_id)
-    if user is None or not user.is_active:
-        return False
-    starter = Actor(user_id=user.id, email=user.email, role=user.role, store_id=user.store_id)
-    return can_access_store(starter, row.store_id)
 
 
 def _granted_scopes(
@@ -184,41 +132,9 @@ def _call_meta(session: Session, deps: ConnectDeps, row: OAuthState, failure_cod
     try:
         return call(*args)
     except (TransientError, RateLimited) as problem:
-        _fail(session, deps, row, "meta_unavailable", detail=problem.message)
+        fail(session, deps, row, "meta_unavailable", detail=problem.message)
     except GraphError as problem:
-        _fail(session, deps, row, failure_code, detail=problem.message)
-
-
-# Failures of the state itself: nobody is logged back in after these.
-STATE_FAILURES = frozenset({"state_missing", "state_unknown", "state_used", "state_expired", "state_foreign"})
-
-
-def _fail(session: Session, deps: ConnectDeps, row: OAuthState | None, code: str, detail: str | None = None):
-    """Roll back anything half-done, leave the trail, and raise. Never returns."""
-    session.rollback()
-    if row is not None:
-        _wipe_pending(session, row)
-    record_connect_event(
-        session,
-        deps.clock.now(),
-        store_id=row.store_id if row else None,
-        status="failed",
-        code=code,
-        detail=detail,
-        user_id=row.user_id if row else None,
-        options={"login_flow": row.login_flow, "oauth_state_id": row.id} if row else {},
-    )
-    genuine = row is not None and code not in STATE_FAILURES
-    raise ConnectFailed(code, detail, row.store_id if row else None, row.user_id if genuine else None)
-
-
-def _wipe_pending(session: Session, row: OAuthState) -> None:
-    session.execute(
-        update(OAuthState)
-        .where(OAuthState.id == row.id)
-        .values(pending_token_encrypted=None, pending=None, pending_expires_at=None)
-    )
-    session.commit()
+        fail(session, deps, row, failure_code, detail=problem.message)
 
 
 # --- several Pages: the person picks one ----------------------------------------------------------
@@ -270,7 +186,7 @@ def choose_page(session: Session, deps: ConnectDeps, actor: Actor, store_id: str
     if row is None:
         raise ConnectFailed("choice_expired", store_id=store_id)
     if row.pending_expires_at is None or row.pending_expires_at <= deps.clock.now():
-        _fail(session, deps, row, "choice_expired")
+        fail(session, deps, row, "choice_expired")
     pending = dict(row.pending or {})
     chosen = next((c for c in pending.get("choices") or [] if c.get("ig_user_id") == ig_user_id), None)
     if chosen is None:
@@ -289,12 +205,12 @@ def _attach(
 ) -> ConnectOutcome:
     """Store (or renew) the store's connection to `account`, then subscribe its webhooks."""
     if _held_by_another_store(session, account.ig_user_id, row.store_id):
-        _fail(session, deps, row, "already_connected", detail=f"@{account.username}" if account.username else None)
+        fail(session, deps, row, "already_connected", detail=f"@{account.username}" if account.username else None)
     try:
         connection = _save_connection(session, deps, row, account, token, extra)
     except IntegrityError:
         # Another store attached the same account at the same moment (partial unique index).
-        _fail(session, deps, row, "already_connected")
+        fail(session, deps, row, "already_connected")
     subscribed = _subscribe(session, deps, connection, token, account)
     record_connect_event(
         session, deps.clock.now(), store_id=row.store_id, status="success", connection_id=connection.id,

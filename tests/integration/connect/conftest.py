@@ -1,5 +1,5 @@
 """Connect test helpers: deps pointed at a sandbox (or nowhere), stores with sellers, a log canary,
-and the webhook sidecar's test client for the OAuth callback."""
+and the webhook sidecar's test client for /oauth/start and the OAuth callback."""
 
 from __future__ import annotations
 
@@ -65,3 +65,17 @@ def landing(response) -> dict:
     target = urlsplit(response.headers["Location"])
     assert f"{target.scheme}://{target.netloc}{target.path}" == f"{APP_URL}/"  # Connect is the default page
     return {key: values[0] for key, values in parse_qs(target.query).items()}
+
+
+def sidecar_path(url: str) -> str:
+    """The path and query of a sidecar URL (the start link, Meta's redirect), as the test client takes it."""
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+def open_start_link(browser, start_url: str) -> str:
+    """Open the Connect page's link in `browser` (a sidecar test client, which keeps its cookies)
+    as a person's browser does: it keeps the browser-key cookie and is sent on to Meta's dialog."""
+    response = browser.get(sidecar_path(start_url))
+    assert response.status_code == 303, response.headers.get("Location")
+    return response.headers["Location"]

@@ -29,7 +29,7 @@ def _login_as(account):
 
 
 def _through_dialog(sandbox, deps, session, actor, store_id, account, button="Allow", pages="own"):
-    dialog = start_connect(session, deps, actor, store_id, account["login"])
+    dialog = start_connect(session, deps, actor, store_id, account["login"], bind_browser=False).dialog_url
     page_ids = [account["page_id"]] if pages == "own" and account["page_id"] else None
     back = sandbox.click_dialog(dialog, button=button, login_as=_login_as(account), page_ids=page_ids)
     return {k: v[0] for k, v in parse_qs(urlsplit(back).query).items()}
@@ -126,7 +126,7 @@ def test_missing_scopes_are_named(sandbox, session, shop):
 def test_no_instagram_account_when_no_page_is_granted(sandbox, session, shop):
     deps = deps_for(sandbox.url)
     account = sandbox.account("facebook")
-    dialog = start_connect(session, deps, shop["seller_a"], shop["a"].id, "facebook")
+    dialog = start_connect(session, deps, shop["seller_a"], shop["a"].id, "facebook", bind_browser=False).dialog_url
     back = sandbox.click_dialog(dialog, login_as=account["fb_user_id"], page_ids=[])
     query = {k: v[0] for k, v in parse_qs(urlsplit(back).query).items()}
     with pytest.raises(ConnectFailed) as failure:
@@ -186,7 +186,7 @@ def test_a_used_code_replayed_with_a_fresh_state_is_refused_and_stores_no_token(
     first = session.get(InstagramConnection, finish_connect(session, deps, query["code"], query["state"]).connection_id)
     stored = first.access_token_encrypted
     # Someone who saw the callback URL replays its code behind a state of their own.
-    dialog = start_connect(session, deps, shop["seller_b"], shop["b"].id, login)
+    dialog = start_connect(session, deps, shop["seller_b"], shop["b"].id, login, bind_browser=False).dialog_url
     fresh_state = parse_qs(urlsplit(dialog).query)["state"][0]
     with pytest.raises(ConnectFailed) as replay:
         finish_connect(session, deps, query["code"], fresh_state)

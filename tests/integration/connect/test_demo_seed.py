@@ -31,7 +31,7 @@ def test_every_sandbox_account_gets_a_connected_store_a_login_and_a_first_scan(s
 
 def test_a_page_choice_is_settled_with_the_page_that_links_the_seeded_account(sandbox, session, shop):
     deps = deps_for(sandbox.url)
-    dialog = start_connect(session, deps, shop["seller_a"], shop["a"].id, "facebook")
+    dialog = start_connect(session, deps, shop["seller_a"], shop["a"].id, "facebook", bind_browser=False).dialog_url
     person = sandbox.account("facebook")["fb_user_id"]  # the sandbox's first person has two Pages
     back = sandbox.click_dialog(dialog, login_as=person)  # both Pages ticked
     query = {k: v[0] for k, v in parse_qs(urlsplit(back).query).items()}

@@ -1,29 +1,35 @@
-"""The sidecar's GET /oauth/callback when the sign-in works: Meta's real redirect (from the
-sandbox's dialog, over HTTP) lands on the Connect page with ?connected=1, or ?choose_page=1
-when the person granted several Pages with an Instagram account; both log the starter back in."""
+"""The sidecar's GET /oauth/callback when the sign-in works: the browser opens the Connect page's
+start link, and Meta's real redirect (from the sandbox's dialog, over HTTP) lands on the Connect
+page with ?connected=1, or ?choose_page=1 when the person granted several Pages with an Instagram
+account; both log the starter back in and clear the browser-key cookie."""
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import func, select
 
 from core.models import InstagramConnection
 from core.services.connecting.connect import pending_page_choice, start_connect
 from core.services.people.users import redeem_login_handoff
-from tests.integration.connect.conftest import deps_for, landing
+from tests.integration.connect.conftest import deps_for, landing, open_start_link, sidecar_path
+from webhook_server.oauth import browser_cookie_name
 
 
 def _callback_path(redirect: str) -> str:
     """The sandbox sends the browser to our registered callback URL; the test client takes its path."""
-    parts = urlsplit(redirect)
-    assert parts.path == "/oauth/callback"
-    return f"{parts.path}?{parts.query}"
+    assert urlsplit(redirect).path == "/oauth/callback"
+    return sidecar_path(redirect)
 
 
-def _sign_in(sandbox, session, deps, actor, store_id, page_ids=None) -> str:
-    """Through the Facebook dialog as the seeded user who manages two Pages; the callback path."""
+def _sign_in(sandbox, session, deps, browser, actor, store_id, page_ids=None) -> str:
+    """In `browser`, through the Facebook dialog as the seeded user who manages two Pages; the callback path."""
     owner = sandbox.account("facebook")
-    dialog = start_connect(session, deps, actor, store_id, "facebook")
+    dialog = open_start_link(browser, start_connect(session, deps, actor, store_id, "facebook").start_url)
     return _callback_path(sandbox.click_dialog(dialog, login_as=owner["fb_user_id"], page_ids=page_ids))
+
+
+def _browser_key_cookie(browser, callback_path: str):
+    state = parse_qs(urlsplit(callback_path).query)["state"][0]
+    return browser.get_cookie(browser_cookie_name(state), path="/oauth")
 
 
 def _connections(session) -> int:
@@ -33,7 +39,7 @@ def _connections(session) -> int:
 def test_several_pages_land_on_the_page_choice(sandbox, sidecar_client, session, shop):
     deps = deps_for(sandbox.url)
     client = sidecar_client(deps)
-    query = landing(client.get(_sign_in(sandbox, session, deps, shop["seller_a"], shop["a"].id)))
+    query = landing(client.get(_sign_in(sandbox, session, deps, client, shop["seller_a"], shop["a"].id)))
     assert query.pop("choose_page") == "1"
     assert redeem_login_handoff(session, query.pop("resume")).user_id == shop["seller_a"].user_id
     assert query == {"store": shop["a"].id}
@@ -48,8 +54,10 @@ def test_one_page_lands_connected(sandbox, sidecar_client, session, shop):
     deps = deps_for(sandbox.url)
     client = sidecar_client(deps)
     account = sandbox.account("facebook")
-    path = _sign_in(sandbox, session, deps, shop["seller_a"], shop["a"].id, page_ids=[account["page_id"]])
+    path = _sign_in(sandbox, session, deps, client, shop["seller_a"], shop["a"].id, page_ids=[account["page_id"]])
+    assert _browser_key_cookie(client, path) is not None  # set by the start link
     query = landing(client.get(path))
+    assert _browser_key_cookie(client, path) is None  # spent with the state
     assert query.pop("connected") == "1"
     assert redeem_login_handoff(session, query.pop("resume")).user_id == shop["seller_a"].user_id
     assert query == {"store": shop["a"].id}

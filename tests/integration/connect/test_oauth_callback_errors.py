@@ -7,7 +7,7 @@ import pytest
 from core.errors import AuthenticationFailed
 from core.services.connecting.connect import start_connect
 from core.services.people.users import issue_login_handoff, redeem_login_handoff
-from tests.integration.connect.conftest import deps_for, landing
+from tests.integration.connect.conftest import deps_for, landing, open_start_link
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def test_forged_state_lands_on_connect_page_with_a_code(callback_client):
 
 def test_cancel_then_replay(callback_client, session, shop):
     client, deps = callback_client
-    url = start_connect(session, deps, shop["seller_a"], shop["a"].id, "instagram")
+    url = open_start_link(client, start_connect(session, deps, shop["seller_a"], shop["a"].id, "instagram").start_url)
     state = parse_qs(urlsplit(url).query)["state"][0]
     cancelled = landing(client.get(f"/oauth/callback?error=access_denied&error_reason=user_denied&state={state}"))
     assert cancelled.pop("connect_error") == "cancelled"
