@@ -1,15 +1,19 @@
 """OAuth state attacks on the real callback (issue 11, "Security"): what was tried, what survived.
 
-Every attack goes through the webhook sidecar's `GET /oauth/callback` (its Flask test client),
-with codes Meta really issued where one is needed (the sandbox's dialog, over HTTP): a missing,
-unknown, tampered, expired or reused state; a replayed code; another seller's state; a state
-whose starter lost access to the store; and a cancelled dialog. For each, the table shows where
-the browser landed, whether a connection or token was stored or changed, and whom a login
-ticket (`resume`) was issued for.
+Every attack goes through the webhook sidecar (its Flask test clients, one per browser, each
+keeping its own cookies), with codes Meta really issued where one is needed (the sandbox's
+dialog, over HTTP). Seller A's flows start as the Connect page's do: A's browser opens the start
+link (`GET /oauth/start`), which binds the state to it with a cookie. The attacks: a missing,
+unknown, tampered, expired or reused state; a replayed code; another seller's browser sending
+A's state; A's callback from a browser without A's cookie; A's start link opened again in
+another browser; a state whose starter lost access to the store; and a cancelled dialog. For
+each, the table shows where the browser landed, whether a connection or token was stored or
+changed, and whom a login ticket (`resume`) was issued for.
 
 Pass: no attack stores or changes a connection or token; each lands on the Connect page with
-its own error code; no ticket is issued for a missing, unknown, tampered, expired, reused or
-foreign state (a state that is live and unused logs its starter back in, as the design says).
+its own error code; no ticket is issued for a missing, unknown, tampered, expired, reused,
+foreign or other browser's state (a live, unused state finished in the browser that started it
+logs its starter back in, as the design says).
 """
 
 from __future__ import annotations
@@ -22,12 +26,15 @@ from sqlalchemy import select
 
 from core.clock import FrozenClock
 from core.models import AppUser, InstagramConnection
+from core.services.connecting.connect import start_connect
 from core.services.people.users import redeem_login_handoff
-from tests.factories import connect_store, sign_in_at_meta
-from tests.integration.connect.conftest import deps_for, landing, shop, sidecar_client  # noqa: F401 (fixtures)
+from tests.factories import sign_in_at_meta
+from tests.integration.connect.conftest import (  # noqa: F401 (shop, sidecar_client: fixtures)
+    deps_for, landing, open_start_link, shop, sidecar_client, sidecar_path,
+)
 from tests.reliability.report import Table
 
-NO_TICKET_FOR = {"state_missing", "state_unknown", "state_expired", "state_used", "state_foreign"}
+NO_TICKET_FOR = {"state_missing", "state_unknown", "state_expired", "state_used", "state_foreign", "state_other_browser"}
 
 
 @dataclass(frozen=True)
@@ -48,14 +55,14 @@ def _callback(redirect: str, **changes: str | None) -> str:
 
 
 class Attacker:
-    """Sends callback requests and reports what each one changed."""
+    """Sends requests to the sidecar from a browser (A's unless told) and reports what each one changed."""
 
-    def __init__(self, client, session, people: dict[str, str]):
-        self.client, self.session, self.people = client, session, people
+    def __init__(self, browser, session, people: dict[str, str]):
+        self.browser, self.session, self.people = browser, session, people
 
-    def send(self, path: str) -> Outcome:
+    def send(self, path: str, browser=None) -> Outcome:
         before = self._connections()
-        query = landing(self.client.get(path))
+        query = landing((browser or self.browser).get(path))
         landed = next((key for key in ("connected", "choose_page") if query.get(key)), None) \
             or query.get("connect_error", "?")
         ticket = query.get("resume")
@@ -78,13 +85,19 @@ def _changes(before: dict[str, tuple], after: dict[str, tuple]) -> str:
 def test_oauth_state_attacks_store_nothing(sandbox, sidecar_client, session, shop, engine, artifacts_dir):
     clock = FrozenClock()
     deps = deps_for(sandbox.url, clock=clock)
-    attacker = Attacker(sidecar_client(deps), session,
+    a_browser, b_browser, bare_browser = sidecar_client(deps), sidecar_client(deps), sidecar_client(deps)
+    attacker = Attacker(a_browser, session,
                         {shop["seller_a"].user_id: "seller A", shop["seller_b"].user_id: "seller B"})
-    mine, theirs = [a for a in sandbox.accounts() if a["login"] == "facebook"][:2]
-    connect_store(session, shop["b"], sandbox, theirs, actor=shop["seller_b"], deps=deps)  # B's own shop
+    mine, theirs = [a for a in sandbox.accounts() if a["login"] == "facebook"][:2]  # theirs: connected nowhere
 
-    def sign_in(actor=shop["seller_a"], store=shop["a"], account=mine) -> str:
-        return sign_in_at_meta(session, sandbox, deps, actor, store.id, account)
+    def sign_in(actor=shop["seller_a"], store=shop["a"], account=mine, browser=a_browser) -> str:
+        return sign_in_at_meta(session, sandbox, deps, actor, store.id, account, browser=browser)
+
+    def a_start_link_a_opened() -> str:
+        """A's start link after A's browser opened it (it is in A's history and the access log now)."""
+        start_url = start_connect(session, deps, shop["seller_a"], shop["a"].id, mine["login"]).start_url
+        open_start_link(a_browser, start_url)
+        return sidecar_path(start_url)
 
     genuine = sign_in()
     control = attacker.send(_callback(genuine))
@@ -99,20 +112,26 @@ def test_oauth_state_attacks_store_nothing(sandbox, sidecar_client, session, sho
         ("reused state", "the genuine sign-in's callback again", lambda: _callback(genuine), "state_used"),
         ("code replay", "the genuine sign-in's code with a fresh state of A's",
          lambda: _callback(sign_in(), code=_query(genuine)["code"]), "exchange_failed"),
-        ("another user's state", "seller B signs in with B's own account, sends A's state",
-         lambda: _callback(sign_in(shop["seller_b"], shop["b"], theirs), state=_query(sign_in())["state"]),
-         "already_connected"),
+        ("another user's state", "seller B, in B's browser, signs in with an account connected nowhere, "
+         "sends A's state", lambda: _callback(sign_in(shop["seller_b"], shop["b"], theirs, b_browser),
+                                              state=_query(sign_in())["state"]), "state_other_browser", b_browser),
+        ("state without its browser cookie", "A's code and state from a browser without A's cookie",
+         lambda: _callback(sign_in()), "state_other_browser", bare_browser),
+        ("leaked start link", "A's start link, after A opened it, in B's browser",
+         a_start_link_a_opened, "state_other_browser", b_browser),
         ("access denied", "Meta's error=access_denied (the person pressed Cancel)",
-         lambda: _callback(_cancelled(session, sandbox, deps, shop["seller_a"], shop["a"].id, mine)), "cancelled"),
+         lambda: _callback(_cancelled(session, sandbox, deps, a_browser, shop["seller_a"], shop["a"].id, mine)),
+         "cancelled"),
         ("store access lost", "A's code and state after A was moved off store A",  # last: A keeps no store A
          lambda: _moved_off(session, shop["seller_a"].user_id, shop["b"].id, sign_in()), "state_foreign"),
     ]
-    results = [(name, tried, attacker.send(make_path()), expected) for name, tried, make_path, expected in attacks]
+    results = [(name, tried, attacker.send(make_path(), *browser), expected)
+               for name, tried, make_path, expected, *browser in attacks]
 
     table = Table("oauth-attacks", "Security: OAuth state attacks on the real callback",
                   ["attack", "what was sent", "landed on", "connection / token stored", "login ticket for"],
                   "no attack stores or changes a connection or token; each lands on Connect with its own code; "
-                  "no ticket for a missing, unknown, tampered, expired, reused or foreign state")
+                  "no ticket for a missing, unknown, tampered, expired, reused, foreign or other browser's state")
     table.add("(control) a genuine sign-in", "Meta's code and state", control.landed, control.stored,
               control.ticket_for)
     for name, tried, outcome, _ in results:
@@ -143,8 +162,6 @@ def _moved_off(session, user_id: str, other_store_id: str, redirect: str) -> str
     return _callback(redirect)
 
 
-def _cancelled(session, sandbox, deps, actor, store_id: str, account: dict) -> str:
-    from core.services.connecting.connect import start_connect
-
-    dialog = start_connect(session, deps, actor, store_id, account["login"])
+def _cancelled(session, sandbox, deps, browser, actor, store_id: str, account: dict) -> str:
+    dialog = open_start_link(browser, start_connect(session, deps, actor, store_id, account["login"]).start_url)
     return sandbox.click_dialog(dialog, button="Cancel", login_as=account["fb_user_id"])
