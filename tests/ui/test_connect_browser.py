@@ -1,4 +1,5 @@
-"""A real browser connects a store, for both login flows: Connect page → the sandbox's dialog →
+"""A real browser connects a store, for both login flows: Connect page → the sidecar's /oauth/start
+(which binds the sign-in to this browser with a cookie) → the sandbox's dialog →
 Cancel, then Allow → the sidecar's /oauth/callback → back on the Connect page, still logged in
 (the callback's one-time `resume` ticket), with the message a person should see.
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.db import make_engine
 from tests.factories import make_seller, make_store
-from tests.fixtures.browser_steps import dialog_href, idle, log_in, signed_in_as, with_login_as
+from tests.fixtures.browser_steps import idle, log_in, open_dialog_as, signed_in_as
 
 pytestmark = pytest.mark.browser
 
@@ -58,7 +59,7 @@ def test_cancel_then_allow_lands_back_on_the_connect_page(flow, live_stack, live
     log_in(page, live_stack.app_url, email, password)
     expect(page.get_by_role("heading", name="Connect Instagram")).to_be_visible()
 
-    page.goto(with_login_as(dialog_href(page, FLOWS[flow]["button"]), person))
+    open_dialog_as(page, FLOWS[flow]["button"], person)
     page.get_by_role("button", name="Cancel").click()
     page.wait_for_url("**?connect_error=cancelled**")
     _expect_back_on_connect_page(page, email, CANCELLED)
@@ -66,7 +67,7 @@ def test_cancel_then_allow_lands_back_on_the_connect_page(flow, live_stack, live
     assert "resume=" not in page.url, "the one-time ticket stays out of the address bar"
     page.screenshot(path=str(artifacts_dir / f"connect_{flow}_cancelled.png"))
 
-    page.goto(with_login_as(dialog_href(page, FLOWS[flow]["button"]), person))
+    open_dialog_as(page, FLOWS[flow]["button"], person)
     for box in page.get_by_role("checkbox").all():  # Facebook: grant only this account's Page
         if box.get_attribute("value") != account["page_id"]:
             box.uncheck()

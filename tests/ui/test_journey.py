@@ -25,14 +25,13 @@ from core.services.review.products import update_product
 from core.services.people.users import authenticate
 
 from tests.fixtures.browser_steps import (
-    dialog_href,
     idle,
     key,
     log_in,
+    open_dialog_as,
     open_page,
     signed_in_as,
     toast,
-    with_login_as,
 )
 
 pytestmark = pytest.mark.browser
@@ -128,7 +127,7 @@ def test_ops_and_seller_journey(live_stack, live_page, artifacts_dir):
 
     # 3. Connect the store's Instagram account through the sandbox's dialog.
     open_page(page, "Connect", "Connect Instagram")
-    page.goto(with_login_as(dialog_href(page, "Connect Instagram account"), account["fb_user_id"]))
+    open_dialog_as(page, "Connect Instagram account", account["fb_user_id"])
     expect(page.get_by_text(f"Instagram @{account['username']}")).to_be_visible()
     journey.screenshot("oauth-dialog", streamlit=False)
     page.get_by_role("button", name="Allow").click()
