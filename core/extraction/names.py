@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from core.extraction.categories import product_strength
 from core.extraction.variants import MATERIALS
@@ -58,6 +59,7 @@ _SMALL_WORDS = {"of", "for", "with", "by", "and", "the", "a", "an", "in", "on", 
 _TRAILING_JUNK = {"only", "each", "at", "for", "and", "with", "now", "was", "from", "the", "bei", "ni", "price", "is", "in"}
 
 
+@lru_cache(maxsize=4096)  # called for every character of every caption; captions use few distinct ones
 def is_emoji(char: str) -> bool:
     if char in "\u200d\ufe0f":
         return True

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from price_parser import parse_price
 
@@ -143,6 +144,7 @@ class PriceResult:
     notes: list[str] = field(default_factory=list)
 
 
+@lru_cache(maxsize=64)  # the amounts and the currency check both mask the same lowered caption
 def mask_traps(text: str) -> str:
     """The text with every non-price number pattern blanked (same length, so offsets hold)."""
     return _TRAPS.sub(lambda m: " " * (m.end() - m.start()), text)
