@@ -74,7 +74,7 @@ def run(port: int, sandbox_port: int, webhook_port: int, no_sandbox: bool, no_de
             sandbox_url = f"http://127.0.0.1:{sandbox_port}"
             webhook_url = f"http://127.0.0.1:{webhook_port}/webhooks/instagram"
             processes.append(subprocess.Popen(
-                _catalog_sync("sandbox", "--port", str(sandbox_port), "--webhook-url", webhook_url), env=env))
+                _catalog_sync("sandbox", "--port", str(sandbox_port), "--webhook-url", webhook_url, "--quiet"), env=env))
             _wait_until_up(f"{sandbox_url}/_sandbox/accounts", "the Meta sandbox")
             if not no_demo_seed and _has_command("demo-seed"):
                 seeded = subprocess.run(_catalog_sync("demo-seed", "--sandbox-url", sandbox_url, "--scan"),

@@ -21,7 +21,10 @@ SANDBOX_DEFAULTS = {"accounts": 5, "posts_per_account": 60}
 @click.option("--require-proof", is_flag=True, help="Refuse Graph calls without appsecret_proof.")
 @click.option("--budget", type=int, default=None, help="Calls per 24 h per account (default 4800 x impressions).")
 @click.option("--auto-subscribe", is_flag=True, help="Treat every account as subscribed to webhooks.")
-def sandbox(host: str, port: int, **options) -> None:
+@click.option("--quiet", is_flag=True, help="No line per request (warnings and errors still show).")
+def sandbox(host: str, port: int, quiet: bool, **options) -> None:
+    import logging
+
     from werkzeug.serving import run_simple
 
     from core.config import get_settings
@@ -30,6 +33,8 @@ def sandbox(host: str, port: int, **options) -> None:
     from sandbox.serving import RedactingRequestHandler
 
     configure_logging("sandbox")  # werkzeug's request lines become JSON too, redacted twice over
+    if quiet:  # `catalog-sync run`: hundreds of image requests a minute would bury the other processes
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
     config = config_from_options(get_settings(), host, port, **options)
     app = create_app(config)
     click.echo(f"Meta sandbox on http://{host}:{port} ({config.accounts} accounts x {config.posts_per_account} "

@@ -56,3 +56,12 @@ def test_the_worker_serves_its_metrics_where_the_banner_says(live_stack):
         assert f"# TYPE {family} " in text, family
     assert 'worker_jobs_run_total{job="webhook_events"}' in text
     assert 'worker_queue_depth{queue="webhook_events"} 0.0' in text
+
+
+@pytest.mark.slow
+def test_the_banner_is_not_buried_by_a_line_per_sandbox_request(live_stack):
+    requests.get(f"{live_stack.sandbox_url}/_sandbox/accounts", timeout=5)  # at least one request to log
+    log = live_stack.log_tail(2_000_000)
+    assert "ops login:" in log
+    request_lines = [line for line in log.splitlines() if '"logger": "werkzeug"' in line and '"INFO"' in line]
+    assert request_lines == [], request_lines[:3]
