@@ -8,15 +8,16 @@ an old draft is finally reviewed. Accuracy is measured on approvals a person mad
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from core.models import Product, ProductDraft
 from core.services.analytics.scope import Period, Scope
-from core.services.analytics.side_by_side import run_side_by_side
 from core.services.analytics.sql import (
     count_where,
     day_of,
@@ -276,14 +277,17 @@ def products_per_day(session: Session, scope: Scope, period: Period) -> dict[str
     return {d: int(n) for d, n in session.execute(stmt)}
 
 
-def draft_figures(session: Session, scope: Scope, period: Period, now: datetime) -> DraftFigures:
-    """Every draft figure; the independent queries run side by side (see side_by_side.py)."""
-    parts = run_side_by_side(session, {
+def draft_queries(scope: Scope, period: Period, now: datetime) -> dict[str, Callable[[Session], Any]]:
+    """The independent queries behind the draft figures, slowest first (they run side by side)."""
+    return {
         "groups": lambda s: cohort_groups(s, scope, period),
         "timing": lambda s: timing(s, scope, period),
-        "backlog": lambda s: backlog(s, scope, now),
         "products_per_day": lambda s: products_per_day(s, scope, period),
-    })
+        "backlog": lambda s: backlog(s, scope, now),
+    }
+
+
+def draft_figures_from(parts: dict[str, Any], period: Period) -> DraftFigures:
     groups = parts["groups"]
     by_band = by_band_from(groups)
     return DraftFigures(
