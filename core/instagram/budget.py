@@ -281,7 +281,7 @@ class BudgetTracker:
             if per_call is None:
                 return None
             room = self._headroom - usage.usage_percent - READING_STEP_PCT
-            affordable = room / per_call if per_call > 0 else float("inf")
+            affordable = room / per_call  # per_call > 0: every bound carries the reading's 1% step
             return max(0, int(affordable + 1e-9) - self._calls_since_reading(usage, now))  # epsilon: float error
 
     def usage(self, account_id: str) -> AccountUsage:
